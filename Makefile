@@ -1,0 +1,158 @@
+# klaxon - one non-recursive Makefile.
+#
+#   make            build build/klaxon
+#   make deps       install missing Debian packages (checks first; quick when all is there)
+#   make demo       build and run klaxon on the bundled example config and logs
+#   make check      unit tests, the same under ASan+UBSan, integration tests
+#   make bench      throughput figures beside wc -l
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make install    DESTDIR, PREFIX
+#
+# Each test binary links only the modules in its test_<name>_DEPS line: an
+# undefined symbol there is a layering bug (parsers/ uses libc only, rules/
+# adds parsers/ and pcre2, agent/ wires everything).
+
+SHELL    := /bin/bash
+PKGS     := libconfig libcurl libpcre2-8 jansson zlib
+B        ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+LDFLAGS  ?=
+PREFIX   ?= /usr
+FUZZ_SECONDS ?= 30
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	-Wformat=2 -Wvla -Wimplicit-fallthrough -fno-common
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ISAL_LIBS  = $(shell pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisal)
+ISAL_FLAGS = $(shell pkg-config --exists libisal 2>/dev/null && echo -DHAVE_ISAL)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(ISAL_FLAGS) $(WARN) \
+	-fstack-protector-strong $(CFLAGS)
+
+PARSERS_SRC := $(wildcard parsers/*.c)
+RULES_SRC   := $(wildcard rules/*.c)
+AGENT_SRC   := $(wildcard agent/*.c)
+SRC         := $(PARSERS_SRC) $(RULES_SRC) $(AGENT_SRC)
+OBJ         := $(patsubst %.c,$(B)/%.o,$(SRC))
+
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+# --- per-test link lines (object stems, without $(B)/ and .o) -------------
+PARSE_CORE := parsers/field parsers/ts
+test_field_DEPS           := parsers/field
+test_ts_DEPS              := parsers/ts
+test_logformat_DEPS       := parsers/logformat $(PARSE_CORE)
+test_nginx_access_DEPS    := parsers/nginx_access parsers/logformat $(PARSE_CORE)
+test_gunicorn_access_DEPS := parsers/gunicorn_access parsers/logformat $(PARSE_CORE)
+test_nginx_error_DEPS     := parsers/nginx_error $(PARSE_CORE)
+test_gunicorn_error_DEPS  := parsers/gunicorn_error $(PARSE_CORE)
+test_uwsgi_DEPS           := parsers/uwsgi $(PARSE_CORE)
+ALL_PARSERS := $(patsubst %.c,%,$(PARSERS_SRC))
+ALL_RULES   := $(patsubst %.c,%,$(RULES_SRC))
+AGENT_LIB   := $(filter-out agent/main,$(patsubst %.c,%,$(AGENT_SRC)))
+test_parser_DEPS   := $(ALL_PARSERS)
+test_records_DEPS  := agent/records agent/reader parsers/field
+test_expr_DEPS     := rules/expr $(ALL_PARSERS)
+test_window_DEPS   := rules/window rules/sketch rules/distinct
+test_sketch_DEPS   := rules/sketch
+test_distinct_DEPS := rules/distinct
+test_engine_DEPS   := $(ALL_RULES) $(ALL_PARSERS)
+test_conf_DEPS     := $(AGENT_LIB) $(ALL_RULES) $(ALL_PARSERS)
+test_template_DEPS := $(ALL_RULES) $(ALL_PARSERS)
+
+.PHONY: all deps deps-fuzz demo check unit asan integration bench fuzz \
+	install clean format lint
+.DEFAULT_GOAL := all
+
+all: $(B)/klaxon
+
+$(B)/klaxon: $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(ISAL_LIBS) -lm -lpthread
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(B)/tests/test_%: $(B)/tests/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(test_$$*_DEPS)))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS) $(ISAL_LIBS) -lm -lpthread
+
+# --- dependencies: Debian packages, installed only when missing ----------
+DEB_BUILD := build-essential pkg-config libpcre2-dev libcurl4-openssl-dev \
+	libconfig-dev libcmocka-dev zlib1g-dev libjansson-dev libisal-dev
+DEB_TEST  := nginx python3-gunicorn curl
+DEB_FUZZ  := clang libclang-rt-14-dev
+deps:
+	@tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+deps-fuzz:
+	@tests/deps.sh $(DEB_BUILD) $(DEB_FUZZ)
+
+# --- the two README commands --------------------------------------------
+demo: deps all
+	@packaging/examples/demo.sh $(B)/klaxon
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory integration
+	@tests/summary.sh $(B)/unit.log build-asan/unit.log $(B)/integration.log
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(B) $(UNIT_BIN) | tee $(B)/unit.log
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g $(SAN)" \
+	    LDFLAGS="$(SAN)" unit
+
+integration: all
+	@tests/integration/run.sh $(B)/klaxon | tee $(B)/integration.log; \
+	    exit $${PIPESTATUS[0]}
+
+# --- benchmarks -----------------------------------------------------------
+bench: deps all $(B)/tests/bench_parse
+	@tests/bench/run.sh $(B)
+
+$(B)/tests/bench_parse: tests/bench/bench_parse.c $(addprefix $(B)/,$(addsuffix .o,$(ALL_PARSERS)))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ -lm
+
+# --- fuzzing (clang + libFuzzer) -------------------------------------------
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory CC=clang $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRC)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/main.c,$(SRC)) \
+	    $(PKG_LIBS) $(ISAL_LIBS) -lm -lpthread
+
+# --- install and housekeeping ----------------------------------------------
+install: all
+	install -D -m 0755 $(B)/klaxon $(DESTDIR)$(PREFIX)/bin/klaxon
+
+format:
+	clang-format -i $(SRC) $(wildcard */*.h) $(UNIT_SRC) $(FUZZ_SRC)
+
+lint:
+	clang-format --dry-run -Werror $(SRC) $(wildcard */*.h)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,206 @@
+/*
+ * reader - lines from a plain or gzip file, read in large blocks.
+ *
+ * Design: one buffer of READER_BLOCK bytes (at least 2 x line_max), filled
+ * by gzread(), which passes plain files through unchanged and reads every
+ * member of a multi-member .gz (logrotate's compress after a copytruncate,
+ * or `cat a.gz b.gz`). Lines are found with memchr and handed out as views;
+ * only the unfinished tail of a block is moved to the front before the next
+ * read, so each byte is copied at most once after decompression.
+ *
+ * Invariants: start <= end <= cap; bytes [start, end) are unread. While
+ * `skipping`, the bytes up to the next '\n' belong to a line already handed
+ * out cut at line_max, and are dropped.
+ *
+ * Not handled here: following a growing file (agent/tail.c does that) and
+ * time order across files (the replay merge does).
+ */
+#include "agent/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "parsers/parser.h"
+#include "parsers/compat.h"
+
+#define READER_BLOCK (256 * 1024)
+
+struct reader {
+	gzFile gz;
+	char *buf;
+	size_t cap, start, end;
+	size_t line_max;
+	bool eof;
+	bool skipping;
+	uint64_t lines, long_lines;
+	char err[256];
+};
+
+struct reader *
+reader_open(const char *path, size_t line_max)
+{
+	struct reader *r;
+	int fd, saved;
+
+	if (line_max == 0)
+		line_max = READER_LINE_MAX_DEFAULT;
+	if (line_max > READER_LINE_MAX_MAX)
+		line_max = READER_LINE_MAX_MAX;
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		goto fail;
+	r->line_max = line_max;
+	r->cap = READER_BLOCK > 2 * line_max ? READER_BLOCK : 2 * line_max;
+	r->buf = malloc(r->cap);
+	if (r->buf == NULL)
+		goto fail;
+	r->gz = gzdopen(fd, "rb");
+	if (r->gz == NULL)
+		goto fail;
+	gzbuffer(r->gz, 128 * 1024);
+	return r;
+fail:
+	saved = errno ? errno : ENOMEM;
+	if (r)
+		free(r->buf);
+	free(r);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+void
+reader_close(struct reader *r)
+{
+	if (r == NULL)
+		return;
+	gzclose(r->gz);
+	free(r->buf);
+	free(r);
+}
+
+/* Move the unread tail to the front and read more. -1 on error. */
+static int
+refill(struct reader *r)
+{
+	int n, zerr;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+	if (n < 0) {
+		const char *m = gzerror(r->gz, &zerr);
+		snprintf(r->err, sizeof(r->err), "%s after %llu bytes",
+		    zerr == Z_ERRNO ? strerror(errno) : m,
+		    (unsigned long long)gzoffset(r->gz));
+		return -1;
+	}
+	if (n == 0) {
+		/* gzread returns 0 both at a clean end and when a .gz stops
+		 * mid-stream; only gzerror tells them apart. */
+		const char *m = gzerror(r->gz, &zerr);
+		if (zerr != Z_OK && zerr != Z_STREAM_END) {
+			snprintf(r->err, sizeof(r->err),
+			    "damaged gzip data (%s) after %llu compressed bytes",
+			    m, (unsigned long long)gzoffset(r->gz));
+			return -1;
+		}
+		r->eof = true;
+	}
+	r->end += (size_t)n;
+	return 0;
+}
+
+static void
+emit(struct reader *r, const char *p, size_t len, uint32_t fl,
+    const char **line, size_t *llen, uint32_t *flags)
+{
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	*line = p;
+	*llen = len;
+	*flags = fl;
+	r->lines++;
+}
+
+enum reader_rc
+reader_next(struct reader *r, const char **line, size_t *len, uint32_t *flags)
+{
+	for (;;) {
+		char *p = r->buf + r->start;
+		size_t avail = r->end - r->start;
+		char *nl = avail ? memchr(p, '\n', avail) : NULL;
+
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - p);
+			r->start += n + 1;
+			if (r->skipping) {
+				r->skipping = false;
+				continue;
+			}
+			emit(r, p, n, 0, line, len, flags);
+			return READER_LINE;
+		}
+		if (r->skipping) {
+			r->start = r->end; /* drop the rest of a long line */
+			if (r->eof) {
+				r->skipping = false;
+				return READER_EOF;
+			}
+		} else if (avail >= r->line_max) {
+			/* Cut: hand out line_max bytes, drop the rest. */
+			r->start += r->line_max;
+			r->skipping = true;
+			r->long_lines++;
+			emit(r, p, r->line_max, EVENT_TRUNCATED, line, len,
+			    flags);
+			return READER_LINE;
+		} else if (r->eof) {
+			if (avail == 0)
+				return READER_EOF;
+			r->start = r->end;
+			emit(r, p, avail, EVENT_PARTIAL, line, len, flags);
+			return READER_LINE;
+		}
+		if (refill(r) == -1)
+			return READER_ERR;
+	}
+}
+
+const char *
+reader_error(const struct reader *r)
+{
+	return r->err;
+}
+
+uint64_t
+reader_lines(const struct reader *r)
+{
+	return r->lines;
+}
+
+uint64_t
+reader_long_lines(const struct reader *r)
+{
+	return r->long_lines;
+}
+
+uint64_t
+reader_bytes_in(const struct reader *r)
+{
+	return (uint64_t)gzoffset(r->gz);
+}

@@ -1,0 +1,48 @@
+/*
+ * reader - complete lines from a file, plain or gzip, in large blocks.
+ *
+ * zlib's gz* interface reads plain files transparently and handles the
+ * concatenated members that logrotate's compress produces, so one path
+ * serves access.log, access.log.1 and access.log.2.gz. Lines are handed out
+ * as views into the reader's buffer, without '\n' and without a final
+ * '\r', valid until the next call. A line longer than line_max is cut to
+ * line_max bytes (flag EVENT_TRUNCATED, counted in long_lines) and the rest
+ * of it is skipped, so memory stays bounded whatever the input. A last
+ * line without '\n' is handed out with EVENT_PARTIAL.
+ */
+#ifndef AGENT_READER_H
+#define AGENT_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define READER_LINE_MAX_DEFAULT (16 * 1024)
+#define READER_LINE_MAX_MAX	(1024 * 1024)
+
+enum reader_rc {
+	READER_LINE = 0, /* *line filled */
+	READER_EOF,	 /* no more lines */
+	READER_ERR,	 /* read or decompression error: reader_error() */
+};
+
+struct reader;
+
+/*
+ * Open path ("-" = standard input). line_max 0 = default. Returns NULL with
+ * errno set when the file cannot be opened.
+ */
+struct reader *reader_open(const char *path, size_t line_max);
+void reader_close(struct reader *r); /* NULL-safe */
+
+enum reader_rc reader_next(struct reader *r, const char **line, size_t *len,
+    uint32_t *flags);
+
+/* Message for READER_ERR ("unexpected end of gzip data at byte 1234"). */
+const char *reader_error(const struct reader *r);
+
+uint64_t reader_lines(const struct reader *r);	    /* lines handed out */
+uint64_t reader_long_lines(const struct reader *r); /* cut to line_max */
+uint64_t reader_bytes_in(const struct reader *r);   /* compressed offset */
+
+#endif /* AGENT_READER_H */

@@ -1,0 +1,57 @@
+/*
+ * records - group lines into records for multi-line formats.
+ *
+ * A gunicorn error line followed by its Python traceback, or nginx's
+ * "FastCGI sent in stderr" spanning lines, is one event: the parser's
+ * is_continuation() says which lines continue the previous record. A
+ * record is complete only when the next head line (or the end of input)
+ * arrives, so multi-line formats hand records out one line late; the
+ * caller calls records_flush() at the end of a file (and the live tailer
+ * after a quiet period).
+ *
+ * Single-line formats pass straight through without a copy. Multi-line
+ * records are copied into one of two buffers of rec_max bytes (swapped,
+ * so the returned record stays valid while the next one is collected);
+ * what does not fit is cut and the record flagged EVENT_TRUNCATED.
+ */
+#ifndef AGENT_RECORDS_H
+#define AGENT_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parsers/parser.h"
+
+#define RECORDS_MAX_DEFAULT (64 * 1024)
+
+struct records {
+	const struct parser *parser;
+	const struct parser_prog *prog;
+	char *buf[2];	 /* multi-line only */
+	size_t cap;	 /* bytes per buffer */
+	size_t len;	 /* bytes in the pending record (buf[cur]) */
+	unsigned cur;	 /* buffer of the pending record */
+	bool pending;	 /* a head line is buffered */
+	uint32_t flags;	 /* EVENT_* of the pending record */
+	uint64_t orphans; /* continuation lines with no head before them */
+};
+
+/* Set up for parser/prog (borrowed). 0, or -1 with errno on ENOMEM. */
+int records_init(struct records *r, const struct parser *parser,
+    const struct parser_prog *prog, size_t rec_max);
+void records_release(struct records *r);
+
+/*
+ * Offer one line (no '\n'), flags as EVENT_* from the line reader. Returns
+ * true when a record is complete: *out (and *out_flags) then hold it, valid
+ * until the next call. An orphan continuation line (no head before it) is
+ * handed out alone, to be parsed (and most likely counted as bad).
+ */
+bool records_push(struct records *r, const char *line, size_t len,
+    uint32_t flags, struct sv *out, uint32_t *out_flags);
+
+/* End of input: hand out the pending record, if any. */
+bool records_flush(struct records *r, struct sv *out, uint32_t *out_flags);
+
+#endif /* AGENT_RECORDS_H */

@@ -1,0 +1,306 @@
+/*
+ * test_records - the line reader (plain, gzip, multi-member gzip, damaged
+ * gzip, long lines, CRLF, missing final newline) and the grouping of
+ * continuation lines into records.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "agent/reader.h"
+#include "agent/records.h"
+#include "parsers/parser.h"
+
+static char tmpdir[] = "/tmp/klaxon-test-records-XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd);
+}
+
+static const char *
+write_file(const char *name, const void *data, size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static const char *
+write_gz(const char *name, const char *const *members, size_t n)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	/* One gzip member per string, concatenated like logrotate does. */
+	for (size_t i = 0; i < n; i++) {
+		char tmp[300];
+		gzFile gz;
+		FILE *m;
+		char buf[4096];
+		size_t got;
+
+		snprintf(tmp, sizeof(tmp), "%s/member.gz", tmpdir);
+		gz = gzopen(tmp, "wb");
+		gzwrite(gz, members[i], (unsigned)strlen(members[i]));
+		gzclose(gz);
+		m = fopen(tmp, "rb");
+		while ((got = fread(buf, 1, sizeof(buf), m)) > 0)
+			fwrite(buf, 1, got, f);
+		fclose(m);
+	}
+	fclose(f);
+	return path;
+}
+
+/* Read all lines of path joined with '|', flags as T (cut) / P (partial). */
+static enum reader_rc
+read_all(const char *path, size_t line_max, char *out, size_t outsz)
+{
+	struct reader *r = reader_open(path, line_max);
+	const char *line;
+	size_t len, o = 0, n = 0;
+	uint32_t flags;
+	enum reader_rc rc;
+
+	assert_non_null(r);
+	out[0] = '\0';
+	while ((rc = reader_next(r, &line, &len, &flags)) == READER_LINE) {
+		o += (size_t)snprintf(out + o, outsz - o, "%s%.*s%s%s",
+		    n++ ? "|" : "", (int)len, line,
+		    flags & EVENT_TRUNCATED ? "<T>" : "",
+		    flags & EVENT_PARTIAL ? "<P>" : "");
+		assert_true(o < outsz);
+	}
+	reader_close(r);
+	return rc;
+}
+
+static void
+test_reader_plain(void **state)
+{
+	static const struct {
+		const char *name, *data, *want;
+	} cases[] = {
+		{ "empty", "", "" },
+		{ "newline only", "\n", "" },
+		{ "two lines", "a\nbb\n", "a|bb" },
+		{ "crlf", "a\r\nb\r\n", "a|b" },
+		{ "lone cr line", "\r\nx\n", "|x" },
+		{ "no final newline", "a\nlast", "a|last<P>" },
+		{ "blank lines kept", "a\n\nb\n", "a||b" },
+		{ "nul byte kept", "a\0b\nc\n", "a" },
+	};
+	char out[4096];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].data);
+		const char *p;
+
+		if (strcmp(cases[i].name, "nul byte kept") == 0)
+			len = 6;
+		p = write_file("plain.log", cases[i].data, len);
+		assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_EOF);
+		if (strcmp(cases[i].name, "nul byte kept") == 0) {
+			/* %.*s stops at the NUL: check the length instead. */
+			struct reader *r = reader_open(p, 0);
+			const char *line;
+			size_t l;
+			uint32_t fl;
+			assert_int_equal(reader_next(r, &line, &l, &fl),
+			    READER_LINE);
+			assert_int_equal(l, 3);
+			reader_close(r);
+			continue;
+		}
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name,
+			    out, cases[i].want);
+	}
+}
+
+static void
+test_reader_long_line(void **state)
+{
+	size_t big = 1024 * 1024;
+	char *data = malloc(big + 16);
+	char out[256];
+	struct reader *r;
+	const char *line;
+	size_t len;
+	uint32_t flags;
+
+	(void)state;
+	memset(data, 'x', big);
+	memcpy(data + big, "\nok\n", 4);
+	r = reader_open(write_file("long.log", data, big + 4), 1000);
+	assert_non_null(r);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
+	assert_int_equal(len, 1000);
+	assert_true(flags & EVENT_TRUNCATED);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
+	assert_int_equal(len, 2);
+	assert_memory_equal(line, "ok", 2);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_EOF);
+	assert_int_equal(reader_long_lines(r), 1);
+	reader_close(r);
+	/* A long line with no newline at all ends the file cleanly. */
+	assert_int_equal(read_all(write_file("long2.log", data, big), 100,
+	    out, sizeof(out)), READER_EOF);
+	free(data);
+}
+
+static void
+test_reader_gzip(void **state)
+{
+	static const char *const members[] = { "one\ntwo\n", "three\nfo",
+		"ur\n" };
+	char out[256];
+	const char *p;
+	FILE *f;
+	long size;
+	char *buf;
+
+	(void)state;
+	p = write_gz("multi.gz", members, 3);
+	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_EOF);
+	assert_string_equal(out, "one|two|three|four");
+	/* Cut the file in the middle: lines before the damage, then ERR. */
+	f = fopen(p, "rb");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)size);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	p = write_file("cut.gz", buf, (size_t)size - 8);
+	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_ERR);
+	assert_true(strncmp(out, "one|two", 7) == 0);
+	free(buf);
+}
+
+static void
+test_reader_missing(void **state)
+{
+	(void)state;
+	assert_null(reader_open("/nonexistent/klaxon/file.log", 0));
+}
+
+/* A format whose continuation lines start with a space or "Traceback". */
+static bool
+cont(const struct parser_prog *prog, const char *line, size_t len)
+{
+	(void)prog;
+	return len == 0 || line[0] == ' ' ||
+	    (len >= 9 && memcmp(line, "Traceback", 9) == 0);
+}
+
+static void
+test_records_grouping(void **state)
+{
+	static const struct parser multi = { .name = "multi",
+		.is_continuation = cont };
+	static const struct parser single = { .name = "single" };
+	static const char *const lines[] = { " orphan", "[a] head one",
+		"Traceback (most recent call last):", "  File x", "[b] head two",
+		"[c] three", "  tail" };
+	static const char *const want[] = { " orphan",
+		"[a] head one\nTraceback (most recent call last):\n  File x",
+		"[b] head two", "[c] three\n  tail" };
+	struct records r;
+	struct sv out;
+	uint32_t fl;
+	size_t got = 0;
+
+	(void)state;
+	assert_int_equal(records_init(&r, &multi, NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (records_push(&r, lines[i], strlen(lines[i]), 0, &out, &fl)) {
+			assert_true(got < 4);
+			if (!sv_eq_cstr(out, want[got]))
+				fail_msg("record %zu: got \"%.*s\"", got,
+				    (int)out.len, out.p);
+			got++;
+		}
+	}
+	assert_true(records_flush(&r, &out, &fl));
+	assert_true(sv_eq_cstr(out, want[3]));
+	assert_false(records_flush(&r, &out, &fl));
+	assert_int_equal(got, 3);
+	assert_int_equal(r.orphans, 1);
+	records_release(&r);
+
+	/* Single-line formats pass lines through without a copy. */
+	assert_int_equal(records_init(&r, &single, NULL, 0), 0);
+	assert_true(records_push(&r, lines[2], 5, 0, &out, &fl));
+	assert_ptr_equal(out.p, lines[2]);
+	records_release(&r);
+}
+
+static void
+test_records_cap(void **state)
+{
+	static const struct parser multi = { .name = "multi",
+		.is_continuation = cont };
+	struct records r;
+	struct sv out;
+	uint32_t fl;
+
+	(void)state;
+	assert_int_equal(records_init(&r, &multi, NULL, 32), 0);
+	assert_false(records_push(&r, "[a] head", 8, 0, &out, &fl));
+	for (int i = 0; i < 100; i++)
+		assert_false(records_push(&r, " continuation line", 18, 0,
+		    &out, &fl));
+	assert_true(records_push(&r, "[b] next", 8, 0, &out, &fl));
+	assert_int_equal(out.len, 32);
+	assert_true(fl & EVENT_TRUNCATED);
+	assert_true(records_flush(&r, &out, &fl));
+	assert_true(sv_eq_cstr(out, "[b] next"));
+	assert_false(fl & EVENT_TRUNCATED);
+	records_release(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reader_plain),
+		cmocka_unit_test(test_reader_long_line),
+		cmocka_unit_test(test_reader_gzip),
+		cmocka_unit_test(test_reader_missing),
+		cmocka_unit_test(test_records_grouping),
+		cmocka_unit_test(test_records_cap),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
