@@ -42,8 +42,9 @@ struct log_event {
 	uint64_t present; /* bit i set = text[i] is set */
 	uint64_t numeric; /* bit i set = num[i] is set (subset of present) */
 	uint32_t flags;	  /* EVENT_*, set by the source */
-	/* On PARSE_BAD: a static message, the byte offset in line, and the
-	 * field being read (-1 when none). */
+	/* On PARSE_BAD: a message (static, or owned by the parser_prog and
+	 * valid until it is freed), the byte offset in line, and the field
+	 * being read (-1 when none). */
 	const char *err;
 	size_t err_off;
 	int err_field;

@@ -1,0 +1,104 @@
+/*
+ * ts - timestamps of the log formats we read -> UTC epoch, and time zones
+ * for the formats whose timestamps carry none.
+ *
+ * Parsing is per line: no allocation, no locale, no libc time conversion
+ * (gmtime/localtime/strptime are banned; civil dates are computed here).
+ * Every parser takes (p, len), reads nothing outside it and needs no NUL.
+ * A parser returns 0 and writes *out only on success; on -1 (bad digits,
+ * bad month, a field out of range, trailing bytes) *out is untouched.
+ *
+ * A struct ts_zone is loaded once (config time, may allocate) from a TZif
+ * file and is then read-only: it may be shared between threads.
+ */
+#ifndef PARSERS_TS_H
+#define PARSERS_TS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TS_ISO_LEN 24 /* "2026-11-22T14:45:49.000Z" without the NUL */
+
+/*
+ * nginx $time_local, gunicorn %(t)s between the brackets:
+ * "22/Nov/2026:14:45:49 +0000", exactly 26 bytes -> UTC epoch ms.
+ */
+int ts_parse_clf(const char *p, size_t len, int64_t *ms);
+
+/*
+ * nginx $time_iso8601 "2026-11-22T14:45:49+00:00"; also "Z", "+0000",
+ * fractional seconds (".123", any number of digits, truncated to ms), a
+ * space instead of the 'T' and one space before the zone (gunicorn's
+ * error log writes "2026-11-22 14:45:49 +0000"). A zone is required.
+ */
+int ts_parse_iso8601(const char *p, size_t len, int64_t *ms);
+
+/* nginx $msec "1669128349.123" (seconds, optional fraction) -> epoch ms. */
+int ts_parse_msec(const char *p, size_t len, int64_t *ms);
+
+/*
+ * Zone-less wall-clock times -> local seconds since 1970-01-01 00:00:00
+ * local (feed the result to ts_zone_to_utc):
+ *   ts_parse_ymd:   nginx's error log "2026/11/22 14:45:48", 19 bytes;
+ *   ts_parse_ctime: ctime(3) form "Sun Nov 22 14:45:49 2026", 24 bytes
+ *                   (the day of the month may be space-padded, "Nov  2";
+ *                   the weekday name is checked against the table but not
+ *                   against the date), as uwsgi's request log writes it.
+ */
+int ts_parse_ymd(const char *p, size_t len, int64_t *local_sec);
+int ts_parse_ctime(const char *p, size_t len, int64_t *local_sec);
+
+/*
+ * Write ms as "2026-11-22T14:45:49.000Z" into buf (n >= TS_ISO_LEN + 1),
+ * NUL-terminated. Returns the length (TS_ISO_LEN), or 0 with buf empty
+ * (when n > 0) if n is too small or the year is outside 0000..9999.
+ */
+size_t ts_format_iso(int64_t ms, char *buf, size_t n);
+
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12). */
+int64_t ts_days_from_civil(int y, unsigned m, unsigned d);
+
+/* Inverse of ts_days_from_civil. */
+void ts_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
+
+/* Days in month m (1..12) of year y; 0 for a bad month. */
+unsigned ts_days_in_month(int y, unsigned m);
+
+/* "Jan".."Dec" (exactly 3 bytes, case-sensitive) -> 1..12, else 0. */
+int ts_month(const char *p, size_t len);
+
+/*
+ * Time zones.
+ *
+ * ts_zone_load(name): NULL means $TZ when set (":Area/City", an absolute
+ * path, or a POSIX TZ string such as "CET-1CEST,M3.5.0,M10.5.0/3"; empty
+ * means UTC), else /etc/localtime. "UTC" needs no file. Any other name is
+ * an IANA name read from /usr/share/zoneinfo/NAME: letters, digits and
+ * "/_-+." only, no "..", no leading '/'. The TZif file (v1, v2, v3, v4) is
+ * size-capped and validated; a hostile or broken file gives an error, never
+ * a crash. Leap-second ("right/") zones are refused. Returns NULL with a
+ * message in err on failure. Free with ts_zone_free (NULL-safe).
+ */
+struct ts_zone;
+
+struct ts_zone *ts_zone_load(const char *name, char *err, size_t errlen);
+void ts_zone_free(struct ts_zone *z);
+
+/* The zone's name as loaded ("UTC", "Europe/Berlin", "/etc/localtime"). */
+const char *ts_zone_name(const struct ts_zone *z);
+
+/* Offset from UTC (seconds east) in force at UTC instant utc_sec. */
+int32_t ts_zone_offset(const struct ts_zone *z, int64_t utc_sec);
+
+/*
+ * Local wall-clock seconds -> UTC seconds, with the offset in force at
+ * that wall-clock time. Around a transition the local time may be
+ * ambiguous (autumn: 02:30 happens twice in Berlin) or skipped (spring:
+ * 02:30 never happens); in both cases the offset in force BEFORE the
+ * transition is used, i.e. the earlier one: autumn 02:30 is read as CEST
+ * (00:30 UTC, the first occurrence), spring 02:30 as CET (01:30 UTC, which
+ * is 03:30 CEST). z NULL means UTC.
+ */
+int64_t ts_zone_to_utc(const struct ts_zone *z, int64_t local_sec);
+
+#endif /* PARSERS_TS_H */

@@ -1,0 +1,75 @@
+#!/bin/bash
+# tests/bench/run.sh BUILD_DIR - parser throughput beside wc -l.
+#
+# Called by `make bench` after it built BUILD_DIR/tests/bench_parse; builds
+# nothing itself. Generates (once; kept in BUILD_DIR/bench/, regenerated when
+# the generator changes) a realistic BENCH_LINES-line (default 1,000,000)
+# nginx access log in the "timed" log_format and the same requests in
+# gunicorn's default format (tests/bench/gen_access.awk, fixed seed), then
+# prints for each format: lines/s, MB/s and ns/line for all fields and for a
+# typical rule subset (parser->want), and parse time / `wc -l` time on the
+# same file (both from the page cache; bench_parse parses from memory, best
+# of 3 runs, and wc -l is timed best of 3 too).
+set -euo pipefail
+
+b=${1:?usage: tests/bench/run.sh BUILD_DIR}
+bin=$b/tests/bench_parse
+out=$b/bench
+n=${BENCH_LINES:-1000000}
+here=$(dirname "$0")
+gen=$here/gen_access.awk
+nginx_log=$out/nginx-timed.log
+gunicorn_log=$out/gunicorn-default.log
+stamp=$out/stamp
+
+TIMED='$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" us="$upstream_status" ua="$upstream_addr" key="$http_x_api_key"'
+RULE_FIELDS=time,status,path,request_time,upstream_response_time
+
+[ -x "$bin" ] || { echo "bench: $bin missing (run make bench)" >&2; exit 1; }
+mkdir -p "$out"
+want_stamp="$n $(cksum <"$gen")"
+if [ ! -s "$nginx_log" ] || [ ! -s "$gunicorn_log" ] ||
+    [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
+	echo "bench: generating $n lines into $out/"
+	awk -v n="$n" -v nginx="$nginx_log" -v gunicorn="$gunicorn_log" -f "$gen"
+	printf '%s\n' "$want_stamp" >"$stamp"
+fi
+
+# Best of 3 wall-clock seconds of `wc -l` on $1.
+wc_seconds() {
+	local best="" t0 t1 dt
+	for _ in 1 2 3; do
+		t0=$(date +%s%N)
+		wc -l <"$1" >/dev/null
+		t1=$(date +%s%N)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+	done
+	awk -v ns="$best" 'BEGIN { printf "%.4f", ns / 1e9 }'
+}
+
+# kv KEY LINE: the value of KEY=... in bench_parse's output line.
+kv() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+row() { # format label file wc_seconds [bench_parse args...]
+	local format=$1 label=$2 file=$3 wcs=$4 res
+	shift 4
+	res=$("$bin" "$format" "$file" "$@")
+	printf '%-16s %-8s %10s %9s %8s %9s %9s %8s\n' "$format" "$label" \
+	    "$(kv lines_per_s "$res")" "$(kv mb_per_s "$res")" \
+	    "$(kv ns_per_line "$res")" "$(kv failures "$res")" "$wcs" \
+	    "$(awk -v a="$(kv seconds "$res")" -v b="$wcs" \
+		'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
+}
+
+printf 'bench: %s lines; rule subset = %s\n' "$n" "$RULE_FIELDS"
+printf '%-16s %-8s %10s %9s %8s %9s %9s %8s\n' format fields lines/s MB/s \
+    ns/line failures "wc -l s" parse/wc
+wc_n=$(wc_seconds "$nginx_log")
+row nginx_access all "$nginx_log" "$wc_n" "$TIMED"
+row nginx_access rule "$nginx_log" "$wc_n" "$TIMED" --want "$RULE_FIELDS"
+wc_g=$(wc_seconds "$gunicorn_log")
+row gunicorn_access all "$gunicorn_log" "$wc_g"
+row gunicorn_access rule "$gunicorn_log" "$wc_g" --want "$RULE_FIELDS"
