@@ -1,0 +1,159 @@
+/*
+ * engine - runs a rule set over events: groups, sliding windows, the alert
+ * state machine, breakdowns and samples.
+ *
+ * The engine owns time. Its clock is the largest event time seen, or a
+ * later time given by engine_tick (the live agent ticks with wall time so
+ * that alerts resolve and absence is noticed when no line arrives). It
+ * never reads a clock itself, so dry-run and tests drive it exactly.
+ *
+ * Per (rule, group) an alert moves INACTIVE -> PENDING (only when the rule
+ * has `for`) -> FIRING -> RESOLVED -> INACTIVE; every change, and a repeat
+ * of FIRING every `repeat`, is handed to the emit callback, synchronously,
+ * from engine_feed or engine_tick. A transition is valid only during the
+ * callback. An alert is identified by its rule name and group values,
+ * hashed into dedup_key (FNV-1a 64, stable across runs and versions).
+ *
+ * Not thread-safe: one engine belongs to one thread.
+ */
+#ifndef RULES_ENGINE_H
+#define RULES_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parsers/parser.h"
+#include "rules/rule.h"
+
+enum alert_state {
+	ALERT_INACTIVE = 0,
+	ALERT_PENDING,
+	ALERT_FIRING,
+	ALERT_RESOLVED,
+};
+
+#define ALERT_CONTRIB_MAX 5
+#define ALERT_SAMPLES_MAX 3
+#define ALERT_TEXT_MAX    512
+/* The values of the group that takes new keys past max_groups. */
+#define ENGINE_OVERFLOW_GROUP "__overflow__"
+
+/* One top contributor of a breakdown. */
+struct alert_contrib {
+	char key[128];       /* the breakdown field's text, cut with "..." */
+	uint64_t count;      /* events (upper bound, see engine.c) */
+	double share_events; /* count / events of the group, 0..1 */
+	double share_value;  /* its part of the summed value field, 0..1
+				(= share_events for rules without a field) */
+};
+
+struct alert_transition {
+	const struct rule *rule;
+	const char *rule_name;
+	const char *severity;
+	enum alert_state state;  /* PENDING, FIRING or RESOLVED */
+	bool repeat;             /* FIRING again after `repeat` */
+	int64_t at_ms;           /* engine time of the transition */
+	int64_t active_since_ms; /* when the condition started to hold */
+	double value;            /* NAN when undefined (empty window) */
+	double threshold;
+	uint64_t count; /* events in the window */
+	unsigned ngroup;
+	const char *group_names[RULE_GROUP_MAX];
+	char group_values[RULE_GROUP_MAX][128];
+	/* 16 hex digits: FNV-1a 64 of rule name and group values. */
+	char dedup_key[17];
+	char summary[1024]; /* rendered template */
+	unsigned ncontrib;
+	struct alert_contrib contrib[ALERT_CONTRIB_MAX];
+	unsigned nsamples; /* the first matching event of the episode, then
+			      the latest ones */
+	char samples[ALERT_SAMPLES_MAX][ALERT_TEXT_MAX];
+	const unsigned *notify; /* sink ids */
+	unsigned nnotify;
+};
+
+typedef void engine_emit_fn(void *arg, const struct alert_transition *t);
+
+/*
+ * A new engine over rs (borrowed: it must outlive the engine). NULL when
+ * out of memory.
+ */
+struct engine *engine_new(
+    const struct ruleset *rs, engine_emit_fn *emit, void *arg);
+void engine_free(struct engine *e); /* NULL-safe */
+
+/*
+ * One event from input id `input`. ev and its views are borrowed for the
+ * call. An event without time takes the engine's time (dropped and counted
+ * in no_time when the engine has none yet); one older than the clock by
+ * more than RULE_SLACK_MS_DEFAULT is counted late and dropped.
+ */
+void engine_feed(struct engine *e, unsigned input, const struct log_event *ev);
+
+/*
+ * Called with every value a rule computes for a group (after each matching
+ * event and on clock passes), for dry-run's --plot. NULL turns it off. The
+ * observer must not call back into the engine.
+ */
+typedef void engine_observe_fn(void *arg, size_t rule_idx, int64_t t_ms,
+    double value);
+void engine_set_observer(struct engine *e, engine_observe_fn *fn, void *arg);
+
+/* Advance the clock to now_ms (ignored when not later than the clock). */
+void engine_tick(struct engine *e, int64_t now_ms);
+
+/* The clock, INT64_MIN before the first event or tick. */
+int64_t engine_now(const struct engine *e);
+
+/*
+ * Snapshot of alert states and window contents, binary, versioned and
+ * checksummed. Returns 0, or -1 with errno on a write error.
+ */
+int engine_save(const struct engine *e, FILE *f);
+
+/*
+ * Restore a snapshot into e (meant for a fresh engine, before the first
+ * event): the state of each rule of the snapshot whose name and definition
+ * (rule_same) match a rule of e replaces that rule's state; other rules
+ * are skipped. A restored FIRING alert stays firing without a new
+ * emission. Returns 0, or -1 on a damaged or foreign snapshot, in which
+ * case e is left as it was.
+ */
+int engine_load(struct engine *e, FILE *f);
+
+/*
+ * Reload: move the state (groups, windows, alerts, counters) of every rule
+ * of old that is rule_same() as a rule of fresh into fresh, and the clock
+ * and engine counters. old keeps the rest and must still be freed.
+ */
+void engine_adopt(struct engine *fresh, struct engine *old);
+
+struct engine_stats {
+	uint64_t events;          /* engine_feed calls */
+	uint64_t matched;         /* events that matched at least one rule */
+	uint64_t late;            /* dropped: older than clock - slack (and,
+				     per rule, older than a window) */
+	uint64_t no_time;         /* events without time (given the clock) */
+	uint64_t groups_overflow; /* events routed to an overflow group */
+	uint64_t evicted;         /* idle groups freed */
+};
+const struct engine_stats *engine_stats(const struct engine *e);
+
+/* Per-rule status for `klaxon status` and the dry-run summary. */
+struct engine_rule_stats {
+	uint64_t matched;          /* events that passed where */
+	uint64_t fired;            /* FIRING transitions, repeats excluded */
+	uint64_t regex_limit_hits; /* where and ratio filter */
+	int64_t firing_ms;         /* time spent firing, summed over groups
+				      (an ongoing episode counts up to now) */
+	int64_t longest_firing_ms; /* longest single episode */
+	bool quarantined;          /* a filter was quarantined (expr.h) */
+	unsigned groups;           /* live groups, the overflow one included */
+	uint64_t overflowed;       /* events routed to the overflow group */
+};
+void engine_rule_stats(
+    const struct engine *e, size_t rule_idx, struct engine_rule_stats *out);
+
+#endif /* RULES_ENGINE_H */
