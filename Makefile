@@ -91,7 +91,8 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(tes
 # --- dependencies: Debian packages, installed only when missing ----------
 DEB_BUILD := build-essential pkg-config libpcre2-dev libcurl4-openssl-dev \
 	libconfig-dev libcmocka-dev zlib1g-dev libjansson-dev libisal-dev
-DEB_TEST  := nginx python3-gunicorn curl
+DEB_TEST  := nginx gunicorn python3-gunicorn python3-gevent uwsgi-core \
+	uwsgi-plugin-python3 curl procps python3
 DEB_FUZZ  := clang libclang-rt-14-dev
 deps:
 	@tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
