@@ -66,7 +66,7 @@ test_engine_DEPS   := $(ALL_RULES) $(ALL_PARSERS)
 test_conf_DEPS     := $(AGENT_LIB) $(ALL_RULES) $(ALL_PARSERS)
 test_template_DEPS := $(ALL_RULES) $(ALL_PARSERS)
 
-.PHONY: all deps deps-fuzz demo check unit asan integration bench fuzz \
+.PHONY: all deps deps-fuzz demo check unit examples asan integration bench fuzz \
 	install clean format lint
 .DEFAULT_GOAL := all
 
@@ -104,18 +104,30 @@ demo: deps all
 	@packaging/examples/demo.sh $(B)/klaxon
 
 check: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit examples
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
-	@tests/summary.sh $(B)/unit.log build-asan/unit.log $(B)/integration.log
+	@tests/summary.sh $(B)/unit.log $(B)/examples.log build-asan/unit.log \
+	    build-asan/examples.log $(B)/integration.log
 
 unit: $(UNIT_BIN)
-	@tests/run-unit.sh $(B) $(UNIT_BIN) | tee $(B)/unit.log
+	@tests/run-unit.sh $(B) $(UNIT_BIN) | tee $(B)/unit.log; \
+	    exit $${PIPESTATUS[0]}
+
+# klaxon's own commands on the shipped files: golden `klaxon check` output
+# for broken configs, the default and demo configs, and `klaxon test` for
+# every example rule.
+examples: $(B)/klaxon
+	@set -o pipefail; { tests/check/run.sh $(B)/klaxon && \
+	    $(B)/klaxon check -c packaging/etc/klaxon.conf && \
+	    $(B)/klaxon check -c packaging/examples/klaxon.conf && \
+	    $(B)/klaxon test packaging/examples/tests/*.test.conf | \
+	    sed 's/^klaxon test:/examples:/'; } 2>&1 | tee $(B)/examples.log
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g $(SAN)" \
-	    LDFLAGS="$(SAN)" unit
+	    LDFLAGS="$(SAN)" unit examples
 
 integration: all
 	@tests/integration/run.sh $(B)/klaxon | tee $(B)/integration.log; \

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parsers/compat.h"
+
 static const char *log_prog = "klaxon";
 static enum log_level log_max = LOG_LVL_INFO;
 

@@ -10,17 +10,18 @@
 
 #include <stdint.h>
 
-#include "parsers/compat.h"
+
+#define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_init(const char *progname, enum log_level max);
-void log_warn(const char *fmt, ...) PRINTFLIKE(1, 2);
-void log_warnx(const char *fmt, ...) PRINTFLIKE(1, 2);
-void log_info(const char *fmt, ...) PRINTFLIKE(1, 2);
-void log_debug(const char *fmt, ...) PRINTFLIKE(1, 2);
-NORETURN void fatal(const char *fmt, ...) PRINTFLIKE(1, 2);
-NORETURN void fatalx(const char *fmt, ...) PRINTFLIKE(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+__attribute__((noreturn)) void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
+__attribute__((noreturn)) void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 /*
  * Rate limiter for per-line trouble: at most one message per period per
@@ -33,6 +34,6 @@ struct log_limiter {
 };
 
 void log_limited(struct log_limiter *l, int64_t now_sec, int64_t period_sec,
-    const char *fmt, ...) PRINTFLIKE(4, 5);
+    const char *fmt, ...) LOG_PRINTF(4, 5);
 
 #endif /* AGENT_LOG_H */

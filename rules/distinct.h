@@ -17,6 +17,7 @@
 #ifndef RULES_DISTINCT_H
 #define RULES_DISTINCT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,11 @@ struct distinct {
 	uint32_t *sp;    /* sparse: (index + 1) << 8 | rank, 0 = free */
 	uint32_t sp_cap; /* slots: 0 or a power of two */
 	uint32_t sp_len; /* used slots (set registers) */
+	/* Registers per rank (1 .. q + 1) and registers set, kept up to
+	 * date by every raise, so an estimate costs O(q), not O(m). */
+	uint32_t hist[DISTINCT_Q + 2];
+	uint32_t nset;
+	bool stale; /* hist not yet recounted after a bulk dense merge */
 };
 
 void distinct_init(struct distinct *d);

@@ -1,0 +1,198 @@
+/*
+ * cmd_parse - `klaxon parse --format NAME [--log-format STR] [FILE...]`.
+ *
+ * Prints one JSON object per event with every field the parser found, so
+ * that an operator can see what a rule will see before writing it, and a
+ * wrong log_format shows at once as parse_error objects. A bad line never
+ * stops the command: the exit status is 0 unless a file cannot be read
+ * (2) or the arguments or the format are wrong (1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "agent/cmd.h"
+#include "agent/evjson.h"
+#include "agent/log.h"
+#include "agent/reader.h"
+#include "agent/records.h"
+#include "parsers/parser.h"
+#include "parsers/compat.h"
+
+struct parse_ctx {
+	const struct parser *parser;
+	struct parser_prog *prog;
+	struct field_table fields;
+	struct log_event ev;
+	uint64_t events, bad, skipped;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: klaxon parse --format NAME [--log-format STR] "
+	    "[--timezone ZONE] [FILE...]\n"
+	    "Print each record of FILE (or standard input) as one JSON "
+	    "object.\nFormats:");
+	for (const struct parser *const *p = parser_all(); *p; p++)
+		fprintf(f, " %s", (*p)->name);
+	fprintf(f, "\n");
+}
+
+static void
+print_bad(struct parse_ctx *c, const struct log_event *ev)
+{
+	char msg[256];
+	const char *fname = ev->err_field >= 0 ?
+	    field_name(&c->fields, ev->err_field) : NULL;
+	json_t *o = json_object();
+
+	if (ev->err_off == 0 && fname == NULL)
+		snprintf(msg, sizeof(msg), "%s",
+		    ev->err ? ev->err : "malformed line");
+	else
+		snprintf(msg, sizeof(msg), "%s at column %zu%s%s",
+		    ev->err ? ev->err : "malformed line", ev->err_off + 1,
+		    fname ? " in field " : "", fname ? fname : "");
+	json_object_set_new(o, "parse_error", json_string(msg));
+	json_object_set_new(o, "line", evjson_string(ev->line.p, ev->line.len));
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+static void
+handle(struct parse_ctx *c, struct sv rec, uint32_t flags)
+{
+	struct log_event *ev = &c->ev;
+	enum parse_rc rc;
+	json_t *o;
+
+	event_reset(ev, rec.p, rec.len);
+	ev->flags = flags;
+	rc = c->parser->parse(c->prog, rec.p, rec.len, ev);
+	if (rc == PARSE_SKIP && !parser_skip_is_bad(c->parser, ev)) {
+		c->skipped++;
+		return;
+	}
+	if (rc != PARSE_OK) {
+		c->bad++;
+		print_bad(c, ev);
+		return;
+	}
+	c->events++;
+	o = evjson_event(ev, &c->fields);
+	if (o == NULL)
+		fatalx("out of memory");
+	json_dumpf(o, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(o);
+}
+
+/* 0, or 2 when the file cannot be read. */
+static int
+parse_file(struct parse_ctx *c, const char *path)
+{
+	struct reader *r = reader_open(path, 0);
+	struct records rs;
+	const char *line;
+	size_t len;
+	uint32_t flags;
+	struct sv rec;
+	enum reader_rc rc;
+
+	if (r == NULL) {
+		log_warn("cannot open \"%s\"", path);
+		return 2;
+	}
+	if (records_init(&rs, c->parser, c->prog, 0) == -1)
+		fatal("records");
+	while ((rc = reader_next(r, &line, &len, &flags)) == READER_LINE) {
+		if (records_push(&rs, line, len, flags, &rec, &flags))
+			handle(c, rec, flags);
+	}
+	if (records_flush(&rs, &rec, &flags))
+		handle(c, rec, flags);
+	if (reader_long_lines(r) > 0)
+		log_warnx("\"%s\": %llu lines longer than %d bytes were cut",
+		    path, (unsigned long long)reader_long_lines(r),
+		    READER_LINE_MAX_DEFAULT);
+	records_release(&rs);
+	if (rc == READER_ERR) {
+		log_warnx("cannot read \"%s\": %s", path, reader_error(r));
+		reader_close(r);
+		return 2;
+	}
+	reader_close(r);
+	return 0;
+}
+
+int
+cmd_parse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "log-format", required_argument, NULL, 'l' },
+		{ "timezone", required_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct parse_ctx c;
+	struct parser_opts po = { 0 };
+	const char *format = NULL;
+	char err[256];
+	int ch, status = 0;
+
+	memset(&c, 0, sizeof(c));
+	while ((ch = getopt_long(argc, argv, "f:l:z:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'l':
+			po.log_format = optarg;
+			break;
+		case 'z':
+			po.timezone = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (format == NULL) {
+		usage(stderr);
+		return 1;
+	}
+	if ((c.parser = parser_lookup(format)) == NULL) {
+		log_warnx("unknown format \"%s\"", format);
+		usage(stderr);
+		return 1;
+	}
+	field_table_init(&c.fields);
+	po.fields = &c.fields;
+	if ((c.prog = c.parser->compile(&po, err, sizeof(err))) == NULL) {
+		log_warnx("bad log format for %s: %s", format, err);
+		return 1;
+	}
+	if (optind == argc)
+		status = parse_file(&c, "-");
+	for (int i = optind; i < argc; i++) {
+		if (parse_file(&c, argv[i]) != 0)
+			status = 2;
+	}
+	fflush(stdout);
+	fprintf(stderr, "klaxon parse: %llu events, %llu parse errors, "
+	    "%llu skipped\n", (unsigned long long)c.events,
+	    (unsigned long long)c.bad, (unsigned long long)c.skipped);
+	c.parser->prog_free(c.prog);
+	return status;
+}

@@ -1,0 +1,77 @@
+/*
+ * main - klaxon's command line: picks the subcommand and hands over.
+ *
+ * Startup order for every command: logging first (so every later failure
+ * is reported the same way), then the command, which loads what it needs.
+ * The commands live in cmd_<name>.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/cmd.h"
+#include "agent/log.h"
+#include "parsers/compat.h"
+
+#ifndef KLAXON_VERSION
+#define KLAXON_VERSION "0.1.0"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "check", cmd_check,
+	    "check [-c FILE] [-v]\n"
+	    "\t\tvalidate config and rules: \"file:line: message\", exit 1 on "
+	    "error" },
+	{ "test", cmd_test,
+	    "test FILE...\n"
+	    "\t\trule unit tests: given log lines, expect alerts" },
+	{ "dry-run", cmd_dryrun,
+	    "dry-run [-c FILE] [--json] [--from T] [--to T] [--rule NAME]...\n"
+	    "\t\t[--input NAME=LOG]... [--plot FILE.svg] LOG...\n"
+	    "\t\treplay archived logs (plain or .gz) through the rules" },
+	{ "parse", cmd_parse,
+	    "parse --format NAME [--log-format STR] [FILE...]\n"
+	    "\t\tprint each record as a JSON object with its fields" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: klaxon COMMAND [ARGS]\n\n"
+		   "klaxon tails nginx, gunicorn and uwsgi logs and alerts "
+		   "on what they mean.\n\nCommands:\n");
+	for (size_t i = 0; i < NELEM(commands); i++)
+		fprintf(f, "  klaxon %s\n", commands[i].help);
+	fprintf(f, "  klaxon version\n\t\tprint the version\n"
+		   "\nSee klaxon(8) and README.md.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init("klaxon", LOG_LVL_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0) {
+		printf("klaxon %s\n", KLAXON_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NELEM(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	log_warnx("unknown command \"%s\"", argv[1]);
+	usage(stderr);
+	return 1;
+}

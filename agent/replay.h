@@ -1,0 +1,78 @@
+/*
+ * replay - the dry-run source: archived logs (plain or .gz, rotated names)
+ * read in event-time order across inputs.
+ *
+ * Each LOG argument belongs to one input: named explicitly, or matched by
+ * its path against the input's path glob once rotation suffixes (".1",
+ * ".2.gz", "-20261122") are stripped. The files of one input are read
+ * oldest first by their first timestamp, not by name; the inputs are then
+ * merged by event time (a k-way merge over one current event per input),
+ * so an error log and an access log replay interleaved as written.
+ *
+ * Everything downstream (parser, engine) is the live agent's code; only
+ * this source and the timeline writer differ in dry-run.
+ */
+#ifndef AGENT_REPLAY_H
+#define AGENT_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parsers/parser.h"
+
+#define REPLAY_FILES_MAX  4096
+#define REPLAY_SAMPLE_MAX 400 /* bytes of a kept bad line */
+
+struct replay_input {
+	const char *name;
+	const char *path; /* glob from the config; may be NULL */
+	const struct parser *parser;
+	struct parser_prog *prog; /* borrowed */
+};
+
+struct replay_stats {
+	uint64_t files, lines, events, bad, skipped, long_lines, no_time;
+	uint64_t bytes_done;
+	char bad_sample[REPLAY_SAMPLE_MAX]; /* first bad line, cut */
+	char bad_error[160];		    /* and why */
+};
+
+struct replay;
+
+struct replay *replay_new(const struct replay_input *inputs, unsigned n);
+void replay_free(struct replay *r); /* NULL-safe */
+
+/*
+ * Add a file to input (index), or to the input its name matches when input
+ * is -1. Returns the input index, or -1 with a message in err (no input
+ * matches, several do, too many files).
+ */
+int replay_add(struct replay *r, const char *path, int input, char *err,
+    size_t errlen);
+
+/*
+ * Order each input's files by their first timestamp. Files that cannot be
+ * opened are reported now (warning) and left out. Returns the number of
+ * files that cannot be read.
+ */
+unsigned replay_prepare(struct replay *r);
+
+/*
+ * The next event in time order. Returns true with *input and *ev set (ev
+ * valid until the next call), false at the end. Read errors (a damaged
+ * .gz) are reported as warnings naming file and offset, counted in
+ * replay_errors(), and the replay goes on with the next file.
+ */
+bool replay_next(struct replay *r, unsigned *input, struct log_event **ev);
+
+unsigned replay_errors(const struct replay *r);
+const struct replay_stats *replay_input_stats(const struct replay *r,
+    unsigned input);
+uint64_t replay_bytes_total(const struct replay *r);
+uint64_t replay_bytes_done(const struct replay *r);
+
+/* Strip ".gz", then ".N" or "-YYYYMMDD" from a rotated name (in place). */
+void replay_base_name(char *path);
+
+#endif /* AGENT_REPLAY_H */
