@@ -262,6 +262,7 @@ gunicorn_access_parse(
 
 const struct parser gunicorn_access_parser = {
 	.name = "gunicorn_access",
+	.skip_reason = "not a line of this gunicorn access_log_format",
 	.default_format = GUNICORN_ACCESS_DEFAULT,
 	.compile = gunicorn_access_compile,
 	.prog_free = gunicorn_access_prog_free,

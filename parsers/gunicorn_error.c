@@ -335,6 +335,7 @@ gunicorn_error_parse(
 
 const struct parser gunicorn_error_parser = {
 	.name = "gunicorn_error",
+	.skip_reason = "not a gunicorn error log line",
 	.default_format = NULL,
 	.compile = gunicorn_error_compile,
 	.prog_free = gunicorn_error_prog_free,

@@ -275,6 +275,7 @@ nginx_access_parse(
 
 const struct parser nginx_access_parser = {
 	.name = "nginx_access",
+	.skip_reason = "not a line of this nginx log_format",
 	.default_format = NGINX_ACCESS_COMBINED,
 	.compile = nginx_access_compile,
 	.prog_free = nginx_access_prog_free,

@@ -112,6 +112,7 @@ struct parser_prog; /* opaque; each format defines its own */
 struct parser {
 	const char *name;	    /* config name, e.g. "nginx_access" */
 	const char *default_format; /* log_format when none is given, or NULL */
+	const char *skip_reason;    /* "not an nginx access log line" */
 	/*
 	 * Build a program from opts. On failure returns NULL and writes a
 	 * message into err ("column 12: unbalanced quote").
@@ -136,6 +137,26 @@ struct parser {
 	enum parse_rc (*parse)(struct parser_prog *prog, const char *rec,
 	    size_t len, struct log_event *ev);
 };
+
+/*
+ * A PARSE_SKIP of a line that is not blank is still a line of the input
+ * that was not understood: callers that report parse failures (klaxon
+ * parse, the dry-run summary) count it as bad. True for such a line; ev->err
+ * is then set to "not a NAME line" when the parser gave no reason.
+ */
+static inline bool
+parser_skip_is_bad(const struct parser *p, struct log_event *ev)
+{
+	for (size_t i = 0; i < ev->line.len; i++) {
+		char c = ev->line.p[i];
+		if (c != ' ' && c != '\t' && c != '\r') {
+			if (ev->err == NULL)
+				ev->err = p->skip_reason;
+			return true;
+		}
+	}
+	return false;
+}
 
 /* The formats; each is defined in its own file (nginx_access.c, ...). */
 extern const struct parser nginx_access_parser;

@@ -442,6 +442,7 @@ uwsgi_parse(
 
 const struct parser uwsgi_parser = {
 	.name = "uwsgi",
+	.skip_reason = "not a uwsgi log line",
 	.default_format = NULL,
 	.compile = uwsgi_compile,
 	.prog_free = uwsgi_prog_free,
