@@ -2,11 +2,11 @@
  * reader - lines from a plain or gzip file, read in large blocks.
  *
  * Design: one buffer of READER_BLOCK bytes (at least 2 x line_max), filled
- * by gzread(), which passes plain files through unchanged and reads every
- * member of a multi-member .gz (logrotate's compress after a copytruncate,
- * or `cat a.gz b.gz`). Lines are found with memchr and handed out as views;
- * only the unfinished tail of a block is moved to the front before the next
- * read, so each byte is copied at most once after decompression.
+ * by read(2) for a plain file, or from gunzip.c's inflating thread when the
+ * file starts with gzip's magic bytes (whatever its name: logrotate's
+ * .gz, `cat a.gz b.gz`, a compressed file on standard input). Lines are
+ * found with memchr and handed out as views; only the unfinished tail of a
+ * block is moved to the front before the next read.
  *
  * Invariants: start <= end <= cap; bytes [start, end) are unread. While
  * `skipping`, the bytes up to the next '\n' belong to a line already handed
@@ -23,15 +23,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
-
+#include "agent/gunzip.h"
 #include "parsers/parser.h"
 #include "parsers/compat.h"
 
 #define READER_BLOCK (256 * 1024)
 
 struct reader {
-	gzFile gz;
+	int fd;		    /* plain files; -1 when gz is used */
+	struct gunzip *gz;  /* gzip files */
+	uint64_t bytes_in;  /* plain: bytes read */
 	char *buf;
 	size_t cap, start, end;
 	size_t line_max;
@@ -46,6 +47,7 @@ reader_open(const char *path, size_t line_max)
 {
 	struct reader *r;
 	int fd, saved;
+	ssize_t n;
 
 	if (line_max == 0)
 		line_max = READER_LINE_MAX_DEFAULT;
@@ -60,22 +62,37 @@ reader_open(const char *path, size_t line_max)
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		goto fail;
+	r->fd = -1;
 	r->line_max = line_max;
 	r->cap = READER_BLOCK > 2 * line_max ? READER_BLOCK : 2 * line_max;
 	r->buf = malloc(r->cap);
 	if (r->buf == NULL)
 		goto fail;
-	r->gz = gzdopen(fd, "rb");
-	if (r->gz == NULL)
+	/* Sniff the gzip magic; the bytes read stay the start of the data. */
+	do {
+		n = read(fd, r->buf, 2);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
 		goto fail;
-	gzbuffer(r->gz, 128 * 1024);
+	if (n == 2 && (unsigned char)r->buf[0] == 0x1f &&
+	    (unsigned char)r->buf[1] == 0x8b) {
+		r->gz = gunzip_start(fd, r->buf, 2);
+		fd = -1; /* the gunzip owns it now, even on failure */
+		if (r->gz == NULL)
+			goto fail;
+		return r;
+	}
+	r->fd = fd;
+	r->end = (size_t)n;
+	r->bytes_in = (uint64_t)n;
 	return r;
 fail:
 	saved = errno ? errno : ENOMEM;
 	if (r)
 		free(r->buf);
 	free(r);
-	close(fd);
+	if (fd != -1)
+		close(fd);
 	errno = saved;
 	return NULL;
 }
@@ -85,42 +102,54 @@ reader_close(struct reader *r)
 {
 	if (r == NULL)
 		return;
-	gzclose(r->gz);
+	gunzip_free(r->gz);
+	if (r->fd != -1)
+		close(r->fd);
 	free(r->buf);
 	free(r);
+}
+
+/* Up to cap bytes of data into buf: >0, 0 at the end, -1 (r->err set). */
+static long
+source_read(struct reader *r, char *buf, size_t cap)
+{
+	ssize_t n;
+
+	if (r->gz != NULL) {
+		long got = gunzip_read(r->gz, buf, cap);
+		if (got < 0)
+			snprintf(r->err, sizeof(r->err), "damaged gzip data: %s",
+			    gunzip_error(r->gz));
+		return got;
+	}
+	do {
+		n = read(r->fd, buf, cap);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		snprintf(r->err, sizeof(r->err), "%s after %llu bytes",
+		    strerror(errno), (unsigned long long)r->bytes_in);
+		return -1;
+	}
+	r->bytes_in += (uint64_t)n;
+	return n;
 }
 
 /* Move the unread tail to the front and read more. -1 on error. */
 static int
 refill(struct reader *r)
 {
-	int n, zerr;
+	long n;
 
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->start = 0;
 	}
-	n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
-	if (n < 0) {
-		const char *m = gzerror(r->gz, &zerr);
-		snprintf(r->err, sizeof(r->err), "%s after %llu bytes",
-		    zerr == Z_ERRNO ? strerror(errno) : m,
-		    (unsigned long long)gzoffset(r->gz));
+	n = source_read(r, r->buf + r->end, r->cap - r->end);
+	if (n < 0)
 		return -1;
-	}
-	if (n == 0) {
-		/* gzread returns 0 both at a clean end and when a .gz stops
-		 * mid-stream; only gzerror tells them apart. */
-		const char *m = gzerror(r->gz, &zerr);
-		if (zerr != Z_OK && zerr != Z_STREAM_END) {
-			snprintf(r->err, sizeof(r->err),
-			    "damaged gzip data (%s) after %llu compressed bytes",
-			    m, (unsigned long long)gzoffset(r->gz));
-			return -1;
-		}
+	if (n == 0)
 		r->eof = true;
-	}
 	r->end += (size_t)n;
 	return 0;
 }
@@ -202,5 +231,5 @@ reader_long_lines(const struct reader *r)
 uint64_t
 reader_bytes_in(const struct reader *r)
 {
-	return (uint64_t)gzoffset(r->gz);
+	return r->gz != NULL ? gunzip_offset(r->gz) : r->bytes_in;
 }

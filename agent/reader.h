@@ -1,9 +1,9 @@
 /*
  * reader - complete lines from a file, plain or gzip, in large blocks.
  *
- * zlib's gz* interface reads plain files transparently and handles the
- * concatenated members that logrotate's compress produces, so one path
- * serves access.log, access.log.1 and access.log.2.gz. Lines are handed out
+ * A file that starts with gzip's magic is inflated (every member of it, on
+ * a second thread: agent/gunzip.c), any other is read as it is, so one
+ * path serves access.log, access.log.1 and access.log.2.gz. Lines are handed out
  * as views into the reader's buffer, without '\n' and without a final
  * '\r', valid until the next call. A line longer than line_max is cut to
  * line_max bytes (flag EVENT_TRUNCATED, counted in long_lines) and the rest

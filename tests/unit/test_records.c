@@ -209,6 +209,74 @@ test_reader_gzip(void **state)
 	free(buf);
 }
 
+/* Padding, garbage, and a file bigger than the inflating ring. */
+static void
+test_reader_gzip_edges(void **state)
+{
+	static const char *const one[] = { "a\nb\n" };
+	char out[256], *buf, *big;
+	const char *p;
+	FILE *f;
+	long size;
+	size_t n = 250000, len = 0;
+	struct reader *r;
+	const char *line;
+	size_t l;
+	uint32_t fl;
+	gzFile gz;
+	char path[300];
+
+	(void)state;
+	p = write_gz("pad.gz", one, 1);
+	f = fopen(p, "rb");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)size + 512);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	/* 512 zero bytes after the member: padding, read cleanly. */
+	p = write_file("padded.gz", buf, (size_t)size + 512);
+	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_EOF);
+	assert_string_equal(out, "a|b");
+	/* Garbage after the member: the lines, then an error. */
+	memcpy(buf + size, "junk", 4);
+	p = write_file("junk.gz", buf, (size_t)size + 4);
+	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_ERR);
+	assert_string_equal(out, "a|b");
+	free(buf);
+
+	/* More than the inflating ring holds (4 x 1 MiB), each line read
+	 * back in order. */
+	snprintf(path, sizeof(path), "%s/big.gz", tmpdir);
+	gz = gzopen(path, "wb1");
+	big = malloc(64);
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(big, 64, "line %zu of the big file\n", i);
+		gzwrite(gz, big, (unsigned)k);
+		len += (size_t)k;
+	}
+	gzclose(gz);
+	assert_true(len > 4 * 1024 * 1024);
+	r = reader_open(path, 0);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		char want[64];
+		int k = snprintf(want, sizeof(want), "line %zu of the big file",
+		    i);
+		assert_int_equal(reader_next(r, &line, &l, &fl), READER_LINE);
+		if (l != (size_t)k || memcmp(line, want, l) != 0)
+			fail_msg("line %zu: got \"%.*s\"", i, (int)l, line);
+	}
+	assert_int_equal(reader_next(r, &line, &l, &fl), READER_EOF);
+	reader_close(r);
+	/* Closing in the middle stops the inflating thread cleanly. */
+	r = reader_open(path, 0);
+	assert_int_equal(reader_next(r, &line, &l, &fl), READER_LINE);
+	reader_close(r);
+	free(big);
+}
+
 static void
 test_reader_missing(void **state)
 {
@@ -298,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_reader_plain),
 		cmocka_unit_test(test_reader_long_line),
 		cmocka_unit_test(test_reader_gzip),
+		cmocka_unit_test(test_reader_gzip_edges),
 		cmocka_unit_test(test_reader_missing),
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_cap),
