@@ -94,6 +94,7 @@ DEB_BUILD := build-essential pkg-config libpcre2-dev libcurl4-openssl-dev \
 DEB_TEST  := nginx gunicorn python3-gunicorn python3-gevent uwsgi-core \
 	uwsgi-plugin-python3 curl procps python3
 DEB_FUZZ  := clang libclang-rt-14-dev
+DEB_BENCH := isal gzip
 deps:
 	@tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 deps-fuzz:
@@ -135,6 +136,7 @@ integration: all
 
 # --- benchmarks -----------------------------------------------------------
 bench: deps all $(B)/tests/bench_parse
+	@tests/deps.sh $(DEB_BENCH)
 	@tests/bench/run.sh $(B)
 
 $(B)/tests/bench_parse: tests/bench/bench_parse.c $(addprefix $(B)/,$(addsuffix .o,$(ALL_PARSERS)))

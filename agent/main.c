@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "agent/cmd.h"
+#include "agent/gunzip.h"
 #include "agent/log.h"
+#include "rules/expr.h"
 #include "parsers/compat.h"
 
 #ifndef KLAXON_VERSION
@@ -59,7 +61,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0) {
-		printf("klaxon %s\n", KLAXON_VERSION);
+		printf("klaxon %s (gzip: %s, pcre2 jit: %s)\n", KLAXON_VERSION,
+		    gunzip_engine(), expr_jit_available() ? "yes" : "no");
 		return 0;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||

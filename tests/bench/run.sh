@@ -73,3 +73,60 @@ row nginx_access rule "$nginx_log" "$wc_n" "$TIMED" --want "$RULE_FIELDS"
 wc_g=$(wc_seconds "$gunicorn_log")
 row gunicorn_access all "$gunicorn_log" "$wc_g"
 row gunicorn_access rule "$gunicorn_log" "$wc_g" --want "$RULE_FIELDS"
+
+# --- dry-run: the whole pipeline, plain and gzipped --------------------------
+# A BENCH_DRYRUN_LINES-line (default 5,000,000) log in the same format,
+# replayed by `klaxon dry-run` with the ten rules of tests/bench/
+# dryrun-rules.conf, beside `wc -l` on the plain file and `zcat | wc -l` on
+# the gzipped one (best of 3 each; files are in the page cache).
+klaxon=$b/klaxon
+dn=${BENCH_DRYRUN_LINES:-5000000}
+dlog=$out/dryrun.log
+dstamp=$out/dryrun.stamp
+[ -x "$klaxon" ] || { echo "bench: $klaxon missing (run make bench)" >&2; exit 1; }
+want_dstamp="$dn $(cksum <"$gen")"
+if [ ! -s "$dlog" ] || [ ! -s "$dlog.gz" ] ||
+    [ "$(cat "$dstamp" 2>/dev/null)" != "$want_dstamp" ]; then
+	echo "bench: generating $dn lines into $dlog and $dlog.gz"
+	awk -v n="$dn" -v nginx="$dlog" -v gunicorn=/dev/null -f "$gen"
+	gzip -6 -c "$dlog" >"$dlog.gz"
+	printf '%s\n' "$want_dstamp" >"$dstamp"
+fi
+cp "$here/dryrun.conf" "$here/dryrun-rules.conf" "$out/"
+
+best_of_3() { # best_of_3 CMD...: best wall-clock seconds of 3 runs
+	local best="" t0 t1 dt
+	for _ in 1 2 3; do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+	done
+	awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
+}
+zcat_wc() { zcat "$1" | wc -l; }
+igzip_wc() { igzip -dc "$1" | wc -l; }
+dry() { "$klaxon" dry-run -c "$out/dryrun.conf" --input "api_access=$1"; }
+
+mb=$(awk -v s="$(stat -c %s "$dlog")" 'BEGIN { printf "%.0f", s / 1e6 }')
+gzmb=$(awk -v s="$(stat -c %s "$dlog.gz")" 'BEGIN { printf "%.0f", s / 1e6 }')
+t_wc=$(best_of_3 wc -l "$dlog")
+t_zc=$(best_of_3 zcat_wc "$dlog.gz")
+t_dp=$(best_of_3 dry "$dlog")
+t_dz=$(best_of_3 dry "$dlog.gz")
+t_iz=$(best_of_3 igzip_wc "$dlog.gz")
+echo
+printf 'bench: dry-run, %s lines (%s MB plain, %s MB gzip -6), 10 rules\n' "$dn" "$mb" "$gzmb"
+printf '%-28s %8s %12s %9s %10s\n' what seconds lines/s MB/s ratio
+line() { # label seconds baseline_seconds
+	awk -v l="$1" -v t="$2" -v base="$3" -v n="$dn" -v mb="$mb" \
+	    'BEGIN { printf "%-28s %8.3f %12.0f %9.1f %9.1fx\n", l, t, n / t, mb / t, t / base }'
+}
+line "wc -l (plain)" "$t_wc" "$t_wc"
+line "klaxon dry-run (plain)" "$t_dp" "$t_wc"
+line "zcat | wc -l (gz)" "$t_zc" "$t_zc"
+line "igzip -dc | wc -l (gz)" "$t_iz" "$t_zc"
+line "klaxon dry-run (gz)" "$t_dz" "$t_zc"
+line "  ... against igzip alone" "$t_dz" "$t_iz"
+echo "(ratio: time / the baseline above it; $("$klaxon" version))"
