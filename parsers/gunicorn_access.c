@@ -65,12 +65,6 @@ static const struct {
 	{ 'p', FIELD_PID, LOGFORMAT_PID_ANGLE },
 };
 
-static struct logformat *
-gunicorn_access_lf(struct parser_prog *prog)
-{
-	return (struct logformat *)(void *)prog;
-}
-
 /*
  * The field name of a "{Name}i", "{Name}o" or "{Name}e" atom (n bytes at
  * a, braces included) into buf: "http_x_api_key". -1 when it is not one
@@ -235,39 +229,14 @@ fail:
 	return NULL;
 }
 
-static void
-gunicorn_access_prog_free(struct parser_prog *prog)
-{
-	logformat_free(gunicorn_access_lf(prog));
-}
-
-static uint64_t
-gunicorn_access_produces(const struct parser_prog *prog)
-{
-	return logformat_produces((const struct logformat *)(const void *)prog);
-}
-
-static void
-gunicorn_access_want(struct parser_prog *prog, uint64_t mask)
-{
-	logformat_want(gunicorn_access_lf(prog), mask);
-}
-
-static enum parse_rc
-gunicorn_access_parse(
-    struct parser_prog *prog, const char *rec, size_t len, struct log_event *ev)
-{
-	return logformat_parse(gunicorn_access_lf(prog), rec, len, ev);
-}
-
 const struct parser gunicorn_access_parser = {
 	.name = "gunicorn_access",
 	.skip_reason = "not a line of this gunicorn access_log_format",
 	.default_format = GUNICORN_ACCESS_DEFAULT,
 	.compile = gunicorn_access_compile,
-	.prog_free = gunicorn_access_prog_free,
-	.produces = gunicorn_access_produces,
-	.want = gunicorn_access_want,
+	.prog_free = logformat_prog_free,
+	.produces = logformat_prog_produces,
+	.want = logformat_prog_want,
 	.is_continuation = NULL,
-	.parse = gunicorn_access_parse,
+	.parse = logformat_prog_parse,
 };

@@ -921,3 +921,28 @@ logformat_parse(
 		return lf_fail(lf, lf->n - 1, lf->trail_msg, p, ev);
 	return PARSE_OK;
 }
+
+void
+logformat_prog_free(struct parser_prog *prog)
+{
+	logformat_free((struct logformat *)(void *)prog);
+}
+
+uint64_t
+logformat_prog_produces(const struct parser_prog *prog)
+{
+	return logformat_produces((const struct logformat *)(const void *)prog);
+}
+
+void
+logformat_prog_want(struct parser_prog *prog, uint64_t mask)
+{
+	logformat_want((struct logformat *)(void *)prog, mask);
+}
+
+enum parse_rc
+logformat_prog_parse(struct parser_prog *prog, const char *rec, size_t len,
+    struct log_event *ev)
+{
+	return logformat_parse((struct logformat *)(void *)prog, rec, len, ev);
+}

@@ -107,4 +107,14 @@ void logformat_want(struct logformat *lf, uint64_t mask);
 enum parse_rc logformat_parse(
     struct logformat *lf, const char *rec, size_t len, struct log_event *ev);
 
+/*
+ * The struct parser members of every format compiled into a logformat
+ * (nginx_access, gunicorn_access): their parser_prog is the logformat.
+ */
+void logformat_prog_free(struct parser_prog *prog);
+uint64_t logformat_prog_produces(const struct parser_prog *prog);
+void logformat_prog_want(struct parser_prog *prog, uint64_t mask);
+enum parse_rc logformat_prog_parse(struct parser_prog *prog, const char *rec,
+    size_t len, struct log_event *ev);
+
 #endif /* PARSERS_LOGFORMAT_H */

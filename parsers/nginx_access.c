@@ -70,12 +70,6 @@ static const struct {
 	{ "upstream_status", FIELD_UPSTREAM_STATUS, LOGFORMAT_INT_LIST },
 };
 
-static struct logformat *
-nginx_access_lf(struct parser_prog *prog)
-{
-	return (struct logformat *)(void *)prog;
-}
-
 static int
 nginx_access_is_name(char c)
 {
@@ -248,39 +242,14 @@ fail:
 	return NULL;
 }
 
-static void
-nginx_access_prog_free(struct parser_prog *prog)
-{
-	logformat_free(nginx_access_lf(prog));
-}
-
-static uint64_t
-nginx_access_produces(const struct parser_prog *prog)
-{
-	return logformat_produces((const struct logformat *)(const void *)prog);
-}
-
-static void
-nginx_access_want(struct parser_prog *prog, uint64_t mask)
-{
-	logformat_want(nginx_access_lf(prog), mask);
-}
-
-static enum parse_rc
-nginx_access_parse(
-    struct parser_prog *prog, const char *rec, size_t len, struct log_event *ev)
-{
-	return logformat_parse(nginx_access_lf(prog), rec, len, ev);
-}
-
 const struct parser nginx_access_parser = {
 	.name = "nginx_access",
 	.skip_reason = "not a line of this nginx log_format",
 	.default_format = NGINX_ACCESS_COMBINED,
 	.compile = nginx_access_compile,
-	.prog_free = nginx_access_prog_free,
-	.produces = nginx_access_produces,
-	.want = nginx_access_want,
+	.prog_free = logformat_prog_free,
+	.produces = logformat_prog_produces,
+	.want = logformat_prog_want,
 	.is_continuation = NULL,
-	.parse = nginx_access_parse,
+	.parse = logformat_prog_parse,
 };
