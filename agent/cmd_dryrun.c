@@ -390,7 +390,10 @@ setup(struct dryrun *d)
 	d->engine = engine_new(d->conf.rules, on_transition, d);
 	if (d->engine == NULL)
 		return -1;
-	engine_set_observer(d->engine, on_value, d);
+	/* Values are only collected for --plot: the observer is a call per
+	 * rule and event. */
+	if (d->plot != NULL)
+		engine_set_observer(d->engine, on_value, d);
 	return 0;
 }
 
@@ -492,11 +495,11 @@ cmd_dryrun(int argc, char **argv)
 	}
 	if (conf_load(&d.conf, conf_path, NULL, NULL) == -1)
 		return 1;
-	if (setup(&d) == -1)
-		goto done;
 	if (plot_path && (d.plot = plot_new((unsigned)ruleset_count(
 	    d.conf.rules))) == NULL)
 		fatalx("out of memory");
+	if (setup(&d) == -1)
+		goto done;
 	if (d.plot)
 		plot_setup(&d);
 	if ((rp = make_replay(&d.conf)) == NULL)

@@ -6,13 +6,18 @@
  * built once) evaluates its where filter. On a match the event's group key
  * (the group_by values, each cut to a 128-byte slot with "...") is hashed
  * with window_hash and looked up in the rule's open-addressing table,
- * whose slots keep the hash so a probe touches no group but the right one.
+ * whose slots keep the hash so a probe touches no group but the right one
+ * (the group found last is tried first: rules without group_by, and runs
+ * of one key, skip the probe).
  * The value goes into the group's window, the breakdown counter and the
  * sample slots take the event, and the group is evaluated at the clock.
  * The cost per matching event and rule: one filter, one table probe, one
  * window_add and one window_value (both O(1) amortised, window.c), a scan
- * of BD_SLOTS 64-bit hashes when the rule has a breakdown, and one copy
- * of at most ALERT_TEXT_MAX bytes for the samples. An event without the
+ * of BD_SLOTS 64-bit hashes when the rule has a breakdown, and a reference
+ * to the event's line for the samples (the line, at most ALERT_TEXT_MAX
+ * bytes, is copied once per event and shared by every group that takes
+ * it; the state machine runs out of line only when the group is pending
+ * or firing or its condition holds). An event without the
  * value field (sum/avg/min/max/pNN: no number; distinct: absent) matches
  * but stays out of the aggregate, so count and min_count count events with
  * a value: the window cannot count an event without its value.
@@ -50,7 +55,9 @@
  *
  * Samples: the first event of the episode (slot 0) and the two latest. An
  * episode starts with the first event after the group's window was empty,
- * while inactive, and ends at RESOLVED.
+ * while inactive, and ends at RESOLVED. Slots hold reference-counted
+ * copies (struct sline); released copies are kept for reuse, up to
+ * SLINE_SPARE_MAX. Out of memory, a sample reads as "".
  *
  * Snapshot: binary, little-endian, versioned, with an FNV-1a checksum of
  * all bytes; each rule's state is length-prefixed (rules that are gone or
@@ -95,6 +102,20 @@ struct breakdown {
 	char key[BD_SLOTS][BD_KEY_MAX];
 };
 
+/*
+ * A sample line, shared: every group that takes the same event as a sample
+ * holds a reference to one copy, made once per event (at its first
+ * matching rule) instead of once per matching rule. text is what
+ * key_store made of the line (cut to ALERT_TEXT_MAX with the mark).
+ */
+struct sline {
+	uint32_t refs;
+	struct sline *next; /* on the engine's spare list */
+	char text[ALERT_TEXT_MAX];
+};
+
+#define SLINE_SPARE_MAX 64 /* freed lines kept for reuse */
+
 /* What a lookup and an add touch comes first, the samples last. */
 struct group {
 	uint64_t hash;
@@ -118,7 +139,7 @@ struct group {
 	int64_t clear_since_ms; /* firing: clear since (keep_firing_for) */
 	char dedup[17];
 	char values[RULE_GROUP_MAX][GROUP_VALUE_MAX];
-	char samples[ALERT_SAMPLES_MAX][ALERT_TEXT_MAX];
+	struct sline *samples[ALERT_SAMPLES_MAX]; /* NULL: "" */
 };
 
 /* A slot of the open-addressing group table: the hash is kept here so a
@@ -137,6 +158,7 @@ struct rstate {
 	struct group *overflow;
 	struct group *all;
 	struct group *active;
+	struct group *last; /* the table group found last (NULL: none) */
 	bool sensitive;
 	int64_t next_sweep_ms;
 	int64_t cap_sweep_ms;
@@ -159,6 +181,9 @@ struct engine {
 	int64_t pass_sec;   /* passes done through this second */
 	int64_t busy_until; /* after it, every window is empty */
 	struct engine_stats st;
+	struct sline *cur_line; /* the current event's line, once copied */
+	struct sline *spare;    /* released lines for reuse */
+	unsigned nspare;
 	struct alert_transition tr; /* reused for every emission */
 };
 
@@ -318,11 +343,44 @@ active_unlink(struct rstate *rs, struct group *g)
 	g->active = false;
 }
 
+/* Drop a reference; the last one frees l (or keeps it in e's spares). */
+static void
+sline_put(struct engine *e, struct sline *l)
+{
+	if (l == NULL || --l->refs > 0)
+		return;
+	if (e != NULL && e->nspare < SLINE_SPARE_MAX) {
+		l->next = e->spare;
+		e->spare = l;
+		e->nspare++;
+		return;
+	}
+	free(l);
+}
+
+/* An unreferenced line (refs 1: the caller's), or NULL. */
+static struct sline *
+sline_get(struct engine *e)
+{
+	struct sline *l = e != NULL ? e->spare : NULL;
+
+	if (l != NULL) {
+		e->spare = l->next;
+		e->nspare--;
+	} else if ((l = malloc(sizeof(*l))) == NULL) {
+		return NULL;
+	}
+	l->refs = 1;
+	return l;
+}
+
 static void
 group_destroy(struct group *g)
 {
 	if (g == NULL)
 		return;
+	for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++)
+		sline_put(NULL, g->samples[i]);
 	window_free(g->win);
 	free(g->bd);
 	free(g);
@@ -467,6 +525,16 @@ table_del(struct rstate *rs, struct group *g)
 	rs->ngroups--;
 }
 
+static bool
+group_is(const struct rule *r, const struct group *g, const struct keyv *k)
+{
+	for (unsigned n = 0; n < r->ngroup; n++) {
+		if (!key_eq(g->values[n], g->vlen[n], &k[n]))
+			return false;
+	}
+	return true;
+}
+
 /* The group with hash h and values k, or NULL. */
 static struct group *
 table_find(const struct rstate *rs, uint64_t h, const struct keyv *k)
@@ -478,15 +546,8 @@ table_find(const struct rstate *rs, uint64_t h, const struct keyv *k)
 	for (uint32_t i = slot_home(rs->seed, h, rs->nslots);
 	     rs->slots[i].g != NULL; i = (i + 1) & mask) {
 		struct group *g = rs->slots[i].g;
-		unsigned n;
 
-		if (rs->slots[i].hash != h)
-			continue;
-		for (n = 0; n < rs->r->ngroup; n++) {
-			if (!key_eq(g->values[n], g->vlen[n], &k[n]))
-				break;
-		}
-		if (n == rs->r->ngroup)
+		if (rs->slots[i].hash == h && group_is(rs->r, g, k))
 			return g;
 	}
 	return NULL;
@@ -508,6 +569,8 @@ group_insert(struct rstate *rs, struct group *g)
 static void
 group_remove(struct rstate *rs, struct group *g)
 {
+	if (rs->last == g)
+		rs->last = NULL;
 	active_unlink(rs, g);
 	if (g->prev != NULL)
 		g->prev->next = g->next;
@@ -537,6 +600,7 @@ rstate_clear(struct rstate *rs)
 	rs->overflow = NULL;
 	rs->all = NULL;
 	rs->active = NULL;
+	rs->last = NULL;
 }
 
 /* Evict idle groups: inactive with an empty window. */
@@ -599,9 +663,15 @@ group_for(struct engine *e, struct rstate *rs, const struct log_event *ev)
 			k[i] = (struct keyv){ "", 0, false };
 		h = hash_step(h, &k[i], i);
 	}
-	g = table_find(rs, h, k);
-	if (g != NULL)
+	/* Runs of one key (and rules without group_by) skip the probe. */
+	g = rs->last;
+	if (g != NULL && g->hash == h && group_is(r, g, k))
 		return g;
+	g = table_find(rs, h, k);
+	if (g != NULL) {
+		rs->last = g;
+		return g;
+	}
 	if (rs->ngroups >= r->max_groups &&
 	    e->now - rs->cap_sweep_ms >= SWEEP_MIN_MS) {
 		rs->cap_sweep_ms = e->now;
@@ -633,6 +703,7 @@ group_for(struct engine *e, struct rstate *rs, const struct log_event *ev)
 		group_destroy(g);
 		return NULL;
 	}
+	rs->last = g;
 	return g;
 }
 
@@ -753,29 +824,57 @@ bd_report(const struct rule *r, const struct breakdown *bd,
 }
 
 static void
-samples_reset(struct group *g)
+samples_reset(struct engine *e, struct group *g)
 {
+	for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++) {
+		sline_put(e, g->samples[i]);
+		g->samples[i] = NULL;
+	}
 	g->nsamples = 0;
 	g->nlatest = 0;
 }
 
-static void
-sample_add(struct group *g, const struct log_event *ev)
+/* The current event's line, copied at the first call of a feed; NULL
+ * when out of memory (the sample reads as ""). */
+static struct sline *
+cur_line(struct engine *e, const struct log_event *ev)
 {
-	struct keyv k = key_view(ev->line.p, ev->line.len, ALERT_TEXT_MAX);
-	char *dst;
+	if (e->cur_line == NULL && (e->cur_line = sline_get(e)) != NULL) {
+		struct keyv k =
+		    key_view(ev->line.p, ev->line.len, ALERT_TEXT_MAX);
+
+		key_store(e->cur_line->text, &k);
+	}
+	return e->cur_line;
+}
+
+static void
+sample_add(struct engine *e, struct group *g, const struct log_event *ev)
+{
+	struct sline **dst, *l = cur_line(e, ev);
 
 	if (g->nsamples == 0) {
-		dst = g->samples[0];
+		dst = &g->samples[0];
 		g->nsamples = 1;
 	} else {
 		/* Slots 1 and 2 take the latest events in turn. */
-		dst = g->samples[1 + g->nlatest % 2];
+		dst = &g->samples[1 + g->nlatest % 2];
 		g->nlatest++;
 		if (g->nsamples < ALERT_SAMPLES_MAX)
 			g->nsamples++;
 	}
-	key_store(dst, &k);
+	if (*dst == l)
+		return;
+	sline_put(e, *dst);
+	*dst = l;
+	if (l != NULL)
+		l->refs++;
+}
+
+static const char *
+sample_text(const struct group *g, unsigned slot)
+{
+	return g->samples[slot] != NULL ? g->samples[slot]->text : "";
 }
 
 /* Samples in order: the first, then the older and newer latest. */
@@ -827,9 +926,11 @@ emit(struct engine *e, struct rstate *rs, struct group *g, enum alert_state st,
 	if (g->bd != NULL && st == ALERT_FIRING)
 		bd_report(r, g->bd, tr);
 	tr->nsamples = samples_order(g, idx);
-	for (unsigned i = 0; i < tr->nsamples; i++)
-		memcpy(tr->samples[i], g->samples[idx[i]],
-		    strlen(g->samples[idx[i]]) + 1);
+	for (unsigned i = 0; i < tr->nsamples; i++) {
+		const char *text = sample_text(g, idx[i]);
+
+		memcpy(tr->samples[i], text, strlen(text) + 1);
+	}
 	tr->notify = r->notify;
 	tr->nnotify = r->nnotify;
 	for (unsigned i = 0; i < tr->ncontrib; i++) {
@@ -882,24 +983,18 @@ resolve(struct engine *e, struct rstate *rs, struct group *g, int64_t now,
 	g->active_since_ms = TIME_NONE;
 	g->clear_since_ms = TIME_NONE;
 	active_unlink(rs, g);
-	samples_reset(g);
+	samples_reset(e, g);
 }
 
-/* Compare the group's window with the rule at now; move the state. */
-static void
-evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
+/* The state machine after evaluate computed v, count and holds. Out of
+ * line: most evaluations find an inactive group that does not hold. */
+static void __attribute__((noinline))
+transition(struct engine *e, struct rstate *rs, struct group *g, int64_t now,
+    double v, uint64_t count, bool holds)
 {
 	const struct rule *r = rs->r;
-	uint64_t count = 0;
-	double v;
-	bool holds, clear;
+	bool clear;
 
-	window_advance(g->win, &r->spec, now);
-	v = window_value(g->win, &r->spec, now, &count);
-	if (e->observe != NULL)
-		e->observe(e->observe_arg, (size_t)(rs - e->rules), now, v);
-	holds = rule_cond_holds(&r->alert_if, v) &&
-	    (r->kind == AGG_ABSENT || count >= r->min_count);
 	switch (g->state) {
 	case ALERT_INACTIVE:
 	case ALERT_RESOLVED:
@@ -948,6 +1043,27 @@ evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
 		g->notified_ms = now;
 		emit(e, rs, g, ALERT_FIRING, true, now, v, count);
 	}
+}
+
+/* Compare the group's window with the rule at now; move the state. */
+static inline void
+evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
+{
+	const struct rule *r = rs->r;
+	uint64_t count = 0;
+	double v;
+	bool holds;
+
+	/* window_value advances the window to now itself. */
+	v = window_value(g->win, &r->spec, now, &count);
+	if (e->observe != NULL)
+		e->observe(e->observe_arg, (size_t)(rs - e->rules), now, v);
+	holds = rule_cond_holds(&r->alert_if, v) &&
+	    (r->kind == AGG_ABSENT || count >= r->min_count);
+	if (!holds &&
+	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED))
+		return;
+	transition(e, rs, g, now, v, count, holds);
 }
 
 /* --- time ------------------------------------------------------------ */
@@ -1163,7 +1279,7 @@ feed_rule(
 		/* The window was empty: a new episode of events. */
 		g->oldest_ms = t;
 		if (g->state == ALERT_INACTIVE)
-			samples_reset(g);
+			samples_reset(e, g);
 	} else if (t < g->oldest_ms) {
 		g->oldest_ms = t;
 	}
@@ -1172,7 +1288,7 @@ feed_rule(
 	/* An event leaves its window by t + window (window.h: never
 	 * late); the margin covers the rounding of t to its second. */
 	e->busy_until = max64(e->busy_until, t + r->spec.window_ms + 2000);
-	sample_add(g, ev);
+	sample_add(e, g, ev);
 	if (g->bd != NULL) {
 		int f = r->breakdown_field;
 		struct keyv k = event_has(ev, f)
@@ -1211,6 +1327,9 @@ engine_feed(struct engine *e, unsigned input, const struct log_event *ev)
 	}
 	for (size_t i = 0; i < e->nsubs[input]; i++)
 		matched |= feed_rule(e, &e->rules[e->subs[input][i]], ev, t);
+	/* The groups that took the line as a sample hold their own refs. */
+	sline_put(e, e->cur_line);
+	e->cur_line = NULL;
 	if (matched)
 		e->st.matched++;
 }
@@ -1276,6 +1395,12 @@ engine_free(struct engine *e)
 		rstate_clear(&e->rules[i]);
 	for (unsigned in = 0; in < RULE_SOURCES_MAX; in++)
 		free(e->subs[in]);
+	while (e->spare != NULL) {
+		struct sline *l = e->spare;
+
+		e->spare = l->next;
+		free(l);
+	}
 	free(e->rules);
 	free(e);
 }
@@ -1341,6 +1466,7 @@ engine_adopt(struct engine *fresh, struct engine *old)
 			nr->overflow = or->overflow;
 			nr->all = or->all;
 			nr->active = or->active;
+			nr->last = or->last;
 			nr->next_sweep_ms = or->next_sweep_ms;
 			nr->cap_sweep_ms = or->cap_sweep_ms;
 			nr->st = or->st;
@@ -1350,6 +1476,7 @@ engine_adopt(struct engine *fresh, struct engine *old)
 			or->overflow = NULL;
 			or->all = NULL;
 			or->active = NULL;
+			or->last = NULL;
 			break;
 		}
 	}
@@ -1488,7 +1615,7 @@ save_group(struct snap *s, const struct rule *r, const struct group *g)
 	w_i64(s, g->clear_since_ms);
 	w_u64(s, n);
 	for (unsigned i = 0; i < n; i++)
-		w_str(s, g->samples[idx[i]]);
+		w_str(s, sample_text(g, idx[i]));
 	w_u64(s, g->bd != NULL);
 	if (g->bd != NULL) {
 		w_f64(s, g->bd->total_w);
@@ -1779,8 +1906,12 @@ load_group(struct snap *s, const struct rule *r)
 	n = r_u64(s);
 	if (n > ALERT_SAMPLES_MAX)
 		s->bad = true;
-	for (unsigned i = 0; i < n && !s->bad; i++)
-		r_str(s, g->samples[i], ALERT_TEXT_MAX);
+	for (unsigned i = 0; i < n && !s->bad; i++) {
+		if ((g->samples[i] = sline_get(NULL)) == NULL)
+			s->bad = true;
+		else
+			r_str(s, g->samples[i]->text, ALERT_TEXT_MAX);
+	}
 	/* Saved in output order: first, older latest, newer latest. */
 	g->nsamples = (unsigned)n;
 	g->nlatest = n > 1 ? n - 1 : 0;

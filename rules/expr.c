@@ -28,7 +28,16 @@
  * under MemoryDenyWriteExecute and PCRE2 falls back silently) or for a
  * pattern with (*NO_JIT), gets a limit EXPR_INTERP_DIVISOR times lower,
  * the depth limit, and a heap limit. Whether a regex runs JIT code is
- * known per regex (PCRE2_INFO_JITSIZE), not guessed per process.
+ * known per regex (PCRE2_INFO_JITSIZE), not guessed per process, and JIT
+ * code is run through pcre2_jit_match (no per-call checks).
+ *
+ * Literal fast path. A JIT-compiled pattern that is only literal
+ * alternatives, optionally anchored and caseless ('^/api/',
+ * '(?i)(bot|crawler|spider)'; lit_parse has the exact shapes), is answered
+ * by a prefix compare or a Horspool scan without calling PCRE2: same
+ * answer (no capture is ever read), counted in regex_calls and regex_ns
+ * the same way; JIT never hits a match limit on such a pattern, so the
+ * limit cannot tell the two apart (test_expr checks both against PCRE2).
  *
  * Limits chosen (measured on this machine, PCRE2 10.42):
  * - match limit 10000 with JIT: the legitimate patterns we tried need at
@@ -120,9 +129,29 @@ struct lit {
 	uint32_t off, len; /* string in the pool */
 };
 
+#define LIT_ALT_MAX 8 /* alternatives of a literal fast path */
+
+/*
+ * A regex that is only literal alternatives (see lit_parse) answers
+ * without PCRE2: bytes holds the alternatives, lowered when fold; first[c]
+ * has bit j when alternative j can start with byte c; shift[c] is the
+ * Horspool shift for the byte under the last of the first minlen bytes of
+ * an alignment (0: try the alignment).
+ */
+struct litset {
+	bool anchored, fold;
+	unsigned nalt;
+	uint32_t minlen;
+	uint32_t off[LIT_ALT_MAX], len[LIT_ALT_MAX]; /* into bytes */
+	uint8_t first[256];
+	uint8_t shift[256];
+	char bytes[];
+};
+
 struct regex {
 	pcre2_code *code;
 	pcre2_match_data *md;
+	struct litset *lit; /* NULL: PCRE2 decides */
 	bool jit;
 };
 
@@ -544,6 +573,172 @@ mctx_new(struct parse *p, bool jit)
 	return m;
 }
 
+/*
+ * Bytes that stand for themselves anywhere in a pattern without options
+ * (no metacharacter of PCRE2 and no byte above 0x7e, whose caseless
+ * matching depends on character tables).
+ */
+static bool
+lit_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\\' && c != '^' && c != '$' &&
+	    c != '.' && c != '[' && c != ']' && c != '|' && c != '(' &&
+	    c != ')' && c != '?' && c != '*' && c != '+' && c != '{' &&
+	    c != '}' && c != '#' && c >= 0x20 && c < 0x7f);
+}
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/*
+ * The literal fast path of pattern p[0..n), or NULL (no fast path, or out
+ * of memory). The shapes: [(?i)] [^] BODY, where BODY is `a|b|c`, `(a|b)`
+ * or `(?:a|b)` with non-empty alternatives of lit_byte bytes only, at most
+ * LIT_ALT_MAX (and one alone after ^ without a group, since `^a|b` is
+ * `(^a)|b`). Such a pattern matches exactly when one alternative is a
+ * prefix of the subject (^) or occurs in it, with ASCII letters folded
+ * under (?i) (PCRE2's default tables, no UTF). Used for JIT-compiled
+ * patterns only: JIT runs these shapes within any match limit >= 1
+ * (test_expr compares against JIT with limit 1), while the interpreter
+ * counts per start position and could hit a tiny limit.
+ */
+static struct litset *
+lit_parse(const char *p, size_t n)
+{
+	struct litset *l;
+	size_t i = 0, end = n, a;
+	bool fold = false, anchored = false, group = false;
+
+	if (n >= 4 && memcmp(p, "(?i)", 4) == 0) {
+		fold = true;
+		i = 4;
+	}
+	if (i < n && p[i] == '^') {
+		anchored = true;
+		i++;
+	}
+	if (i < n && p[i] == '(') {
+		if (end == 0 || p[end - 1] != ')')
+			return NULL;
+		group = true;
+		i += n - i >= 3 && p[i + 1] == '?' && p[i + 2] == ':' ? 3 : 1;
+		end--;
+	}
+	if (i >= end)
+		return NULL;
+	if ((l = calloc(1, sizeof(*l) + (end - i))) == NULL)
+		return NULL;
+	l->anchored = anchored;
+	l->fold = fold;
+	l->minlen = UINT32_MAX;
+	for (a = i; a <= end; a++) {
+		uint32_t len, o;
+		unsigned char c0;
+
+		if (a < end && p[a] != '|') {
+			if (!lit_byte((unsigned char)p[a]))
+				goto no;
+			continue;
+		}
+		/* An alternative ends at a. */
+		len = (uint32_t)(a - i);
+		if (len == 0 || l->nalt == LIT_ALT_MAX)
+			goto no;
+		o = l->nalt == 0 ? 0
+				 : l->off[l->nalt - 1] + l->len[l->nalt - 1];
+		for (uint32_t k = 0; k < len; k++)
+			l->bytes[o + k] = (char)(fold
+				? lower((unsigned char)p[i + k])
+				: (unsigned char)p[i + k]);
+		l->off[l->nalt] = o;
+		l->len[l->nalt] = len;
+		if (len < l->minlen)
+			l->minlen = len;
+		c0 = (unsigned char)l->bytes[o];
+		l->first[c0] |= (uint8_t)(1u << l->nalt);
+		if (fold && c0 >= 'a' && c0 <= 'z')
+			l->first[c0 & ~0x20u] |= (uint8_t)(1u << l->nalt);
+		l->nalt++;
+		i = a + 1;
+	}
+	if (anchored && !group && l->nalt > 1)
+		goto no;
+	/* Horspool over the alternatives' first minlen bytes: a byte at
+	 * position p of one of them allows a shift of minlen - 1 - p. */
+	for (unsigned c = 0; c < 256; c++)
+		l->shift[c] = (uint8_t)(l->minlen < 255 ? l->minlen : 255);
+	for (unsigned j = 0; j < l->nalt; j++) {
+		for (uint32_t k = 0; k < l->minlen; k++) {
+			unsigned char c =
+			    (unsigned char)l->bytes[l->off[j] + k];
+			uint32_t sh = l->minlen - 1 - k;
+
+			if (sh < l->shift[c])
+				l->shift[c] = (uint8_t)sh;
+			if (fold && c >= 'a' && c <= 'z' &&
+			    sh < l->shift[c & ~0x20u])
+				l->shift[c & ~0x20u] = (uint8_t)sh;
+		}
+	}
+	return l;
+no:
+	free(l);
+	return NULL;
+}
+
+/* s[0..len) equals alternative j of l (len fits). */
+static bool
+lit_eq(const struct litset *l, unsigned j, const unsigned char *s)
+{
+	const unsigned char *b = (const unsigned char *)l->bytes + l->off[j];
+	uint32_t n = l->len[j];
+
+	if (!l->fold)
+		return memcmp(s, b, n) == 0;
+	for (uint32_t k = 0; k < n; k++) {
+		if (lower(s[k]) != b[k])
+			return false;
+	}
+	return true;
+}
+
+/* Whether the litset matches s[0..n): what PCRE2 would answer. */
+static bool
+lit_match(const struct litset *l, const char *subject, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)subject;
+
+	if (n < l->minlen)
+		return false;
+	if (l->anchored) {
+		for (unsigned j = 0; j < l->nalt; j++) {
+			if (l->len[j] <= n && lit_eq(l, j, s))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0, last = n - l->minlen; i <= last;) {
+		unsigned m, sh = l->shift[s[i + l->minlen - 1]];
+
+		if (sh != 0) {
+			i += sh;
+			continue;
+		}
+		for (m = l->first[s[i]]; m != 0; m &= m - 1) {
+			unsigned j = (unsigned)__builtin_ctz(m);
+
+			if (l->len[j] <= n - i && lit_eq(l, j, s + i))
+				return true;
+		}
+		i++;
+	}
+	return false;
+}
+
 /* Compile the T_STR token as the regex of node ni. */
 static bool
 regex_compile(struct parse *p, uint32_t ni)
@@ -577,6 +772,9 @@ regex_compile(struct parse *p, uint32_t ni)
 	if (pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 &&
 	    pcre2_pattern_info(r->code, PCRE2_INFO_JITSIZE, &jitsize) == 0)
 		r->jit = jitsize > 0;
+	/* Out of memory here only loses the fast path. */
+	if (r->jit)
+		r->lit = lit_parse(e->pool + off, len);
 	/* One pair is enough: we only ask whether it matched. */
 	r->md = pcre2_match_data_create(1, NULL);
 	if (r->jit && e->mctx_jit == NULL)
@@ -957,6 +1155,7 @@ expr_free(struct expr *e)
 	for (unsigned i = 0; i < e->nre; i++) {
 		pcre2_match_data_free(e->re[i].md);
 		pcre2_code_free(e->re[i].code);
+		free(e->re[i].lit);
 	}
 	pcre2_match_context_free(e->mctx_jit);
 	pcre2_match_context_free(e->mctx_interp);
@@ -1059,8 +1258,18 @@ regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
 	}
 	if (e->clock_ns != NULL)
 		t0 = e->clock_ns();
-	rc = pcre2_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""), len, 0, opt,
-	    r->md, r->jit ? e->mctx_jit : e->mctx_interp);
+	/* Literal alternatives answer without PCRE2 (lit_parse). JIT code:
+	 * pcre2_jit_match skips pcre2_match's checks, which hold by
+	 * construction (valid code, offset 0, no UTF, NOTEOL only), and
+	 * still honours the match context (match limit, JIT stack). */
+	if (r->lit != NULL)
+		rc = lit_match(r->lit, s.p, len) ? 1 : PCRE2_ERROR_NOMATCH;
+	else if (r->jit)
+		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""),
+		    len, 0, opt, r->md, e->mctx_jit);
+	else
+		rc = pcre2_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""), len,
+		    0, opt, r->md, e->mctx_interp);
 	if (e->clock_ns != NULL)
 		e->stats.regex_ns += e->clock_ns() - t0;
 	e->stats.regex_calls++;

@@ -73,7 +73,8 @@ struct expr_opts {
 
 struct expr_stats {
 	uint64_t evals;            /* expr_eval calls */
-	uint64_t regex_calls;      /* pcre2_match calls */
+	uint64_t regex_calls;      /* regex matches run (PCRE2 or the
+				      literal fast path) */
 	uint64_t regex_limit_hits; /* matches stopped by a limit */
 	uint64_t regex_ns; /* time in pcre2_match, when clock_ns given */
 	bool quarantined;  /* every eval is false from now on */

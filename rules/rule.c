@@ -162,28 +162,6 @@ rule_op_str(enum rule_op op)
 	return op_names[op];
 }
 
-bool
-rule_cond_holds(const struct rule_cond *c, double v)
-{
-	if (isnan(v))
-		return false;
-	switch (c->op) {
-	case RULE_OP_GT:
-		return v > c->threshold;
-	case RULE_OP_GE:
-		return v >= c->threshold;
-	case RULE_OP_LT:
-		return v < c->threshold;
-	case RULE_OP_LE:
-		return v <= c->threshold;
-	case RULE_OP_EQ:
-		return v == c->threshold;
-	case RULE_OP_NE:
-		return v != c->threshold;
-	}
-	return false;
-}
-
 static const char *
 skip_space(const char *s)
 {

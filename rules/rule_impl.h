@@ -9,6 +9,7 @@
 #ifndef RULES_RULE_IMPL_H
 #define RULES_RULE_IMPL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,8 +73,29 @@ struct rule {
 /* The operator as written: ">", ">=", ... */
 const char *rule_op_str(enum rule_op op);
 
-/* value op threshold; NAN never holds. */
-bool rule_cond_holds(const struct rule_cond *c, double value);
+/* value op threshold; NAN never holds. Inline: the engine asks this for
+ * every matching event of every rule. */
+static inline bool
+rule_cond_holds(const struct rule_cond *c, double v)
+{
+	if (isnan(v))
+		return false;
+	switch (c->op) {
+	case RULE_OP_GT:
+		return v > c->threshold;
+	case RULE_OP_GE:
+		return v >= c->threshold;
+	case RULE_OP_LT:
+		return v < c->threshold;
+	case RULE_OP_LE:
+		return v <= c->threshold;
+	case RULE_OP_EQ:
+		return v == c->threshold;
+	case RULE_OP_NE:
+		return v != c->threshold;
+	}
+	return false;
+}
 
 /* The normalized definition (see struct rule), owned by r. */
 const char *rule_canon(const struct rule *r);

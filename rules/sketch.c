@@ -24,6 +24,13 @@
  * Per sketch at most SKETCH_BINS (2764) bins per sign, 4 bytes each:
  * SKETCH_MEM_MAX = 22112 heap bytes, whatever the input and its rate.
  *
+ * Reads: sketch_quantile walks the bins from the nearer end, O(bins).
+ * A window reads its union after every add, so sketch_quantile_at keeps
+ * a cursor (a bin and the count below it) that an add shifts by at most
+ * one value: the next read moves it a bin or two, O(1) for a steady
+ * stream, and answers the same bin, bit for bit (keys are ordered like
+ * values, so the bin of rank r is unique whichever way it is found).
+ *
  * Invariants: a store's bins cover [off, off + len); bins[len..cap) are
  * zero; npos and nneg are the sums of the stores' bins.
  *
@@ -108,6 +115,13 @@ sketch_key_value(int32_t key)
 	if (key < 0)
 		return -idx_value(-key + SKETCH_IDX_MIN - 1);
 	return idx_value(key + SKETCH_IDX_MIN - 1);
+}
+
+/* The highest index st covers (meaningless when st->len is 0). */
+static int32_t
+store_top(const struct sketch_store *st)
+{
+	return st->off + (int32_t)st->len - 1;
 }
 
 /* Grow st to cover indices [lo, hi] (within the clamp range). */
@@ -207,6 +221,8 @@ sketch_reserve(struct sketch *s, int32_t key)
 	if (key == 0)
 		return 0;
 	st = key_store(s, key, &idx);
+	if (st->len > 0 && idx >= st->off && idx <= store_top(st))
+		return 0;
 	return store_reserve(st, idx, idx);
 }
 
@@ -224,7 +240,10 @@ sketch_add_key(struct sketch *s, int32_t key)
 		return 0;
 	}
 	st = key_store(s, key, &idx);
-	if (store_reserve(st, idx, idx) < 0)
+	/* Inside the range already (the usual case): no reserve call. */
+	if ((st->len == 0 || idx < st->off ||
+		idx >= st->off + (int32_t)st->len) &&
+	    store_reserve(st, idx, idx) < 0)
 		return -1;
 	b = &st->bins[idx - st->off];
 	if (*b == UINT32_MAX)
@@ -385,6 +404,176 @@ sketch_quantile(const struct sketch *s, double q)
 		return 0.0;
 	r -= s->zero;
 	return idx_value(store_find(&s->pos, r, s->npos));
+}
+
+/* --- cursor ------------------------------------------------------------- */
+
+/*
+ * Keys are ordered like the values they stand for: negative keys (by
+ * |v|, the largest |v| most negative), 0, positive keys. A cursor moves
+ * along them, skipping the keys outside the stores' ranges (no values).
+ */
+
+void
+sketch_cursor_reset(struct sketch_cursor *c)
+{
+	c->key = 0;
+	c->ok = false;
+	c->value_ok = false;
+	c->below = 0;
+}
+
+void
+sketch_cursor_add(struct sketch_cursor *c, int32_t key)
+{
+	if (c->ok && key < c->key)
+		c->below++;
+}
+
+static int32_t
+idx_key(int32_t idx, bool neg)
+{
+	int32_t k = idx - SKETCH_IDX_MIN + 1;
+
+	return neg ? -k : k;
+}
+
+/* Values in the bin of key (0 outside the stores' ranges). */
+static uint64_t
+key_count(const struct sketch *s, int32_t key)
+{
+	const struct sketch_store *st = key > 0 ? &s->pos : &s->neg;
+	int32_t idx = (key > 0 ? key : -key) + SKETCH_IDX_MIN - 1;
+
+	if (key == 0)
+		return s->zero;
+	if (st->len == 0 || idx < st->off || idx > store_top(st))
+		return 0;
+	return st->bins[idx - st->off];
+}
+
+/* The next key above key that can hold values; false when none. */
+static bool
+key_next(const struct sketch *s, int32_t key, int32_t *out)
+{
+	const struct sketch_store *st;
+	int32_t idx;
+
+	if (key < 0) {
+		st = &s->neg;
+		idx = -key + SKETCH_IDX_MIN - 1 - 1; /* |v| one bin smaller */
+		if (st->len > 0 && idx >= st->off) {
+			*out = idx_key(
+			    idx > store_top(st) ? store_top(st) : idx, true);
+			return true;
+		}
+		*out = 0;
+		return true;
+	}
+	st = &s->pos;
+	if (st->len == 0)
+		return false;
+	if (key == 0) {
+		*out = idx_key(st->off, false);
+		return true;
+	}
+	idx = key + SKETCH_IDX_MIN - 1 + 1;
+	if (idx > store_top(st))
+		return false;
+	*out = idx_key(idx < st->off ? st->off : idx, false);
+	return true;
+}
+
+/* The next key below key that can hold values; false when none. */
+static bool
+key_prev(const struct sketch *s, int32_t key, int32_t *out)
+{
+	const struct sketch_store *st;
+	int32_t idx;
+
+	if (key > 0) {
+		st = &s->pos;
+		idx = key + SKETCH_IDX_MIN - 1 - 1;
+		if (st->len > 0 && idx >= st->off) {
+			*out = idx_key(
+			    idx > store_top(st) ? store_top(st) : idx, false);
+			return true;
+		}
+		*out = 0;
+		return true;
+	}
+	st = &s->neg;
+	if (st->len == 0)
+		return false;
+	if (key == 0) {
+		*out = idx_key(st->off, true);
+		return true;
+	}
+	idx = -key + SKETCH_IDX_MIN - 1 + 1;
+	if (idx > store_top(st))
+		return false;
+	*out = idx_key(idx < st->off ? st->off : idx, true);
+	return true;
+}
+
+double
+sketch_quantile_at(const struct sketch *s, double q, struct sketch_cursor *c)
+{
+	uint64_t n = sketch_count(s), r, here;
+	double rr;
+	int32_t k;
+
+	if (n == 0 || !(q >= 0.0 && q <= 1.0))
+		return NAN;
+	rr = ceil(q * (double)n);
+	r = rr < 1.0 ? 1 : rr >= (double)n ? n : (uint64_t)rr;
+	if (!c->ok) {
+		/* Start at the nearer end (or at 0 when that side is
+		 * empty), then walk like store_find. */
+		if (r > n / 2 && s->pos.len > 0) {
+			c->key = idx_key(store_top(&s->pos), false);
+			c->below = n - key_count(s, c->key);
+		} else if (r <= n / 2 && s->neg.len > 0) {
+			c->key = idx_key(store_top(&s->neg), true);
+			c->below = 0;
+		} else {
+			c->key = 0;
+			c->below = s->nneg;
+		}
+		c->ok = true;
+		c->value_ok = false;
+	}
+	/* Invariant: below = values in keys under c->key. Stop at the key
+	 * with below < r <= below + its count: the bin of rank r. */
+	for (;;) {
+		if (c->below >= r) {
+			if (!key_prev(s, c->key, &k) ||
+			    (here = key_count(s, k)) > c->below)
+				goto lost;
+			c->key = k;
+			c->below -= here;
+			c->value_ok = false;
+			continue;
+		}
+		here = key_count(s, c->key);
+		if (c->below + here >= r)
+			break;
+		if (!key_next(s, c->key, &k))
+			goto lost;
+		c->below += here;
+		c->key = k;
+		c->value_ok = false;
+	}
+	if (!c->value_ok) {
+		c->value = sketch_key_value(c->key);
+		c->value_ok = true;
+	}
+	return c->value;
+lost:
+	/* Counts that do not add up (a broken contract): answer the slow
+	 * way and start over next time. */
+	sketch_cursor_reset(c);
+	return sketch_quantile(s, q);
 }
 
 size_t

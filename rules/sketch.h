@@ -23,6 +23,7 @@
 #ifndef RULES_SKETCH_H
 #define RULES_SKETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,6 +102,30 @@ void sketch_sub(struct sketch *dst, const struct sketch *src);
 uint64_t sketch_count(const struct sketch *s);
 /* Nearest-rank q-quantile (see top); NAN when empty or q not in [0, 1]. */
 double sketch_quantile(const struct sketch *s, double q);
+/*
+ * A remembered rank position for repeated quantile reads of one sketch
+ * that changes by single adds between reads (a window's union): key is a
+ * bin, below the number of values in lower bins. A read moves it from the
+ * last answer to the new one, usually by a bin or none, instead of walking
+ * the store from an end. Zero-filled (or sketch_cursor_reset) is "unknown":
+ * the next read walks once. After sketch_add_key(s, key) succeeds, call
+ * sketch_cursor_add(c, key); after any other change to s (merge, sub,
+ * reset, load) call sketch_cursor_reset(c).
+ */
+struct sketch_cursor {
+	int32_t key;
+	bool ok;
+	bool value_ok; /* value is sketch_key_value(key) */
+	uint64_t below;
+	double value;
+};
+
+void sketch_cursor_reset(struct sketch_cursor *c);
+void sketch_cursor_add(struct sketch_cursor *c, int32_t key);
+/* sketch_quantile(s, q), bit for bit, moving c to the answer's bin. */
+double sketch_quantile_at(
+    const struct sketch *s, double q, struct sketch_cursor *c);
+
 /* Heap bytes held (bins), at most SKETCH_MEM_MAX. */
 size_t sketch_mem_bytes(const struct sketch *s);
 

@@ -38,8 +38,11 @@
  * (<= 64 + 57 cells for 3600 buckets), so a steady stream costs O(1) per
  * event and at most one such rescan per expired cell. Quantiles: each
  * slice has a sketch, and the window keeps their union (sketch_merge on
- * add, exact sketch_sub on expiry); a read is one rank walk over the
- * union's bins, cached until the next change. Distinct: each slice has a
+ * add, exact sketch_sub on expiry); a read finds the rank from where
+ * the previous read found it (a sketch_cursor: an add moves the rank by
+ * at most one value, so a steady stream reads in O(1)), cached until the
+ * next change; an expiry forgets the position, and the next read walks
+ * the union's bins from the nearer end. Distinct: each slice has a
  * HyperLogLog and the window their union; HyperLogLog cannot subtract, so
  * an expiry marks the union for a rebuild from the live slices (<= 60
  * merges, once per slice width) at the next read; the estimate is cached
@@ -122,6 +125,7 @@ struct window {
 	uint8_t *blk_dirty;
 	struct sketch *sk; /* [n] quantile slices */
 	struct sketch sk_all;
+	struct sketch_cursor cur; /* quantile: last rank position in sk_all */
 	struct distinct *dc; /* [n] distinct slices */
 	struct distinct dc_all;
 };
@@ -402,6 +406,7 @@ expire_cell(struct window *w, const struct window_spec *s, uint32_t i)
 	case AGG_QUANTILE:
 		sketch_sub(&w->sk_all, &w->sk[i]);
 		sketch_reset(&w->sk[i]);
+		sketch_cursor_reset(&w->cur);
 		w->cache_ok = false;
 		break;
 	case AGG_DISTINCT:
@@ -429,8 +434,10 @@ settle_empty(struct window *w, const struct window_spec *s)
 		w->ext = neutral(s->kind);
 		w->ext_dirty = false;
 	}
-	if (s->kind == AGG_QUANTILE)
+	if (s->kind == AGG_QUANTILE) {
 		sketch_reset(&w->sk_all);
+		sketch_cursor_reset(&w->cur);
+	}
 	if (s->kind == AGG_DISTINCT) {
 		distinct_reset(&w->dc_all);
 		w->rebuild = false;
@@ -512,6 +519,7 @@ add_quantile(struct window *w, uint32_t i, double v)
 	if (sketch_reserve(&w->sk[i], key) < 0 ||
 	    sketch_add_key(&w->sk_all, key) < 0)
 		return false;
+	sketch_cursor_add(&w->cur, key);
 	(void)sketch_add_key(&w->sk[i], key);
 	w->cache_ok = false;
 	return true;
@@ -679,7 +687,8 @@ window_value(struct window *w, const struct window_spec *s, int64_t now_ms,
 		if (n == 0)
 			return NAN;
 		if (!w->cache_ok) {
-			w->cache = sketch_quantile(&w->sk_all, s->q);
+			w->cache =
+			    sketch_quantile_at(&w->sk_all, s->q, &w->cur);
 			w->cache_ok = true;
 		}
 		return w->cache;
@@ -1109,6 +1118,7 @@ load_payload(const struct window_spec *s, FILE *f)
 		w->ext_dirty = true;
 	}
 	w->rebuild = s->kind == AGG_DISTINCT && w->count > 0;
+	sketch_cursor_reset(&w->cur);
 	return w;
 fail:
 	window_free(w);

@@ -1702,6 +1702,94 @@ test_snapshot_roundtrip(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * Two rules take the same lines as samples (one copy per line is shared,
+ * engine.c): a resolves and starts a new episode while b still holds the
+ * old lines, then both come back from a snapshot with their samples.
+ */
+static void
+test_samples_shared(void **state)
+{
+	static const struct tdef defs[] = {
+		{ .name = "a",
+		    .sources = "access",
+		    .value = "count()",
+		    .window = "10s",
+		    .alert_if = ">= 3" },
+		{ .name = "b",
+		    .sources = "access",
+		    .value = "count()",
+		    .window = "1m",
+		    .alert_if = ">= 5",
+		    .group_by = "host" },
+	};
+	static const struct {
+		const char *log;
+		const char *want[3];
+	} cases[] = {
+		/* before the snapshot */
+		{ "F2",
+		    { "h1 /a 200 0.1", "h1 /b 200 0.1", "h1 /c 200 0.1" } },
+		{ "F4:h1",
+		    { "h1 /a 200 0.1", "h1 /d 200 0.1", "h1 /e 200 0.1" } },
+		{ "R12",
+		    { "h1 /a 200 0.1", "h1 /d 200 0.1", "h1 /e 200 0.1" } },
+		{ "F23",
+		    { "h1 /f 200 0.1", "h1 /g 200 0.1", "h1 /h 200 0.1" } },
+		/* after it, in a new engine */
+		{ "R31",
+		    { "h1 /f 200 0.1", "h1 /g 200 0.1", "h1 /h 200 0.1" } },
+		{ "R63:h1",
+		    { "h1 /a 200 0.1", "h1 /g 200 0.1", "h1 /h 200 0.1" } },
+	};
+	struct ruleset *rs = compile(defs, NELEM(defs));
+	struct engine *e;
+	struct alert_transition got[NELEM(cases)];
+	unsigned n = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(rs);
+	e = new_engine(rs);
+	run_steps(e,
+	    "e0:p=/a e1:p=/b e2:p=/c e3:p=/d e4:p=/e t20 "
+	    "e21:p=/f e22:p=/g e23:p=/h",
+	    "shared");
+	for (unsigned i = 0; i < ntrs && n < NELEM(cases); i++)
+		got[n++] = trs[i];
+	f = save(e);
+	engine_free(e);
+	e = new_engine(rs);
+	assert_int_equal(engine_load(e, f), 0);
+	fclose(f);
+	run_steps(e, "t70", "shared");
+	for (unsigned i = 0; i < ntrs && n < NELEM(cases); i++)
+		got[n++] = trs[i];
+	engine_free(e);
+	ruleset_free(rs);
+	if (n != NELEM(cases))
+		fail_msg("%u transitions, want %zu", n, NELEM(cases));
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char log[64];
+
+		ntrs = 1;
+		trs[0] = got[i];
+		log_relative(log, sizeof(log));
+		if (strcmp(log, cases[i].log) != 0)
+			fail_msg("transition %zu: %s, want %s", i, log,
+			    cases[i].log);
+		if (got[i].nsamples != 3)
+			fail_msg("%s: %u samples", cases[i].log,
+			    got[i].nsamples);
+		for (unsigned j = 0; j < 3; j++) {
+			if (strcmp(got[i].samples[j], cases[i].want[j]) != 0)
+				fail_msg("%s: sample %u \"%s\", want \"%s\"",
+				    cases[i].log, j, got[i].samples[j],
+				    cases[i].want[j]);
+		}
+	}
+}
+
 /* A snapshot of changed or unknown rules restores only the same ones. */
 static void
 test_snapshot_changed_rules(void **state)
@@ -1904,6 +1992,7 @@ main(void)
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_transition_content),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_samples_shared),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_late_and_out_of_order),
 		cmocka_unit_test(test_clock),

@@ -25,6 +25,9 @@
 
 #include <cmocka.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "rules/expr.h"
 
 #include "parsers/compat.h"
@@ -622,6 +625,154 @@ test_subject_cap(void **state)
 	}
 }
 
+/*
+ * Regexes that are only literal alternatives ('^/api/', '(?i)(bot|crawler|
+ * spider)') are answered without PCRE2 (expr.c, lit_parse). Each pattern
+ * here, literal or not, is checked against PCRE2 itself on hand-written
+ * user agents and paths, and on every byte value next to the literals
+ * (case folding is ASCII only): expr_eval with match limit 1 must answer
+ * what JIT code answers under limit 1, and JIT must never hit that limit
+ * for these patterns, so no limit can tell the two paths apart. With a
+ * subject cap of 5 the cut subject is what both see.
+ */
+static void
+test_literal_regex(void **state)
+{
+	static const struct {
+		const char *pattern;
+		uint32_t subject_max; /* 0: default */
+	} cases[] = {
+		{ "^/api/", 0 },
+		{ "^/api/", 5 },
+		{ "(?i)(bot|crawler|spider)", 0 },
+		{ "(?i)(bot|crawler|spider)", 5 },
+		{ "bot|crawler|spider", 0 },
+		{ "(?:api|static)", 0 },
+		{ "(?i)^(get|post|/API/)", 0 },
+		{ "(?i)bot", 0 },
+		{ "(?i)(a|ab|abc)", 0 },
+		{ "(?i)x-y_z:1 =@%&<>~!", 0 },
+		{ "curl/", 0 },
+		{ "^abc|bot", 0 },     /* (^abc)|bot: not one prefix */
+		{ "^/api/$", 0 },      /* not literal */
+		{ "(?i)(bot||spider)", 0 }, /* empty: always */
+		{ "(bot)(spider)", 0 },
+		{ "b.t", 0 },
+		{ "(?i)", 0 },
+		{ "^", 0 },
+	};
+	static const char *const subjects[] = {
+		"Mozilla/5.0 (compatible; Googlebot/2.1; "
+		"+http://www.google.com/bot.html)",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, "
+		"like Gecko) Chrome/119.0.0.0 Safari/537.36",
+		"curl/8.4.0",
+		"python-requests/2.31.0",
+		"some-CRAWLER",
+		"SpIdEr",
+		"crawle",
+		"/api/users/me",
+		"/API/users",
+		"/api",
+		"/static/app.js",
+		"GET",
+		"Post",
+		"AB",
+		"x-Y_z:1 =@%&<>~!",
+		"",
+	};
+	/* Byte c at position at of each template: 3 x 256 more subjects. */
+	static const struct {
+		const char *text;
+		size_t at;
+	} tmpl[] = {
+		{ "xBOT", 1 },
+		{ "/api/", 4 },
+		{ "crawler", 0 },
+	};
+	char gen[3 * 256][16];
+	size_t genlen[3 * 256], ngen = 0;
+	bool jit = expr_jit_available();
+
+	(void)state;
+	for (size_t t = 0; t < NELEM(tmpl); t++) {
+		for (unsigned c = 0; c < 256; c++) {
+			size_t n = strlen(tmpl[t].text);
+
+			memcpy(gen[ngen], tmpl[t].text, n);
+			gen[ngen][tmpl[t].at] = (char)c;
+			genlen[ngen++] = n;
+		}
+	}
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct expr_opts o = { .match_limit = jit ? 1 : 0,
+			.subject_max = cases[i].subject_max };
+		char src[128], err[256];
+		int ec;
+		PCRE2_SIZE eoff;
+		pcre2_code *code;
+		pcre2_match_data *md;
+		pcre2_match_context *mc;
+		const struct expr_stats *st;
+		struct expr *e;
+
+		snprintf(src, sizeof(src), "http_user_agent =~ '%s'",
+		    cases[i].pattern);
+		e = expr_compile(src, &ft, &o, err, sizeof(err));
+		if (e == NULL)
+			fail_msg("%s: compile: %s", src, err);
+		code = pcre2_compile((PCRE2_SPTR)cases[i].pattern,
+		    PCRE2_ZERO_TERMINATED, PCRE2_NEVER_UTF, &ec, &eoff, NULL);
+		assert_non_null(code);
+		if (jit)
+			assert_int_equal(
+			    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE), 0);
+		md = pcre2_match_data_create(1, NULL);
+		mc = pcre2_match_context_create(NULL);
+		assert_true(md != NULL && mc != NULL);
+		if (jit)
+			pcre2_set_match_limit(mc, 1);
+		for (size_t j = 0; j < NELEM(subjects) + ngen; j++) {
+			bool fixed = j < NELEM(subjects);
+			size_t g = j - NELEM(subjects); /* when generated */
+			const char *subj = fixed ? subjects[j] : gen[g];
+			size_t len = fixed ? strlen(subjects[j]) : genlen[g];
+			size_t cut = cases[i].subject_max &&
+				len > cases[i].subject_max
+			    ? cases[i].subject_max
+			    : len;
+			struct log_event ev;
+			int rc;
+
+			event_reset(&ev, "", 0);
+			event_set_text(
+			    &ev, FIELD_HTTP_USER_AGENT, sv_make(subj, len));
+			rc = pcre2_match(code, (PCRE2_SPTR)subj, cut, 0,
+			    cut < len ? PCRE2_NOTEOL : 0, md, mc);
+			if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+				fail_msg("%s on subject %zu: PCRE2 error %d "
+					 "under limit 1",
+				    cases[i].pattern, j, rc);
+			if (expr_eval(e, &ev) != (rc >= 0))
+				fail_msg("%s (cap %u) on subject %zu '%.*s': "
+					 "want %d",
+				    cases[i].pattern, cases[i].subject_max, j,
+				    (int)len, subj, rc >= 0);
+		}
+		st = expr_stats(e);
+		if (st->regex_calls != NELEM(subjects) + ngen ||
+		    st->regex_limit_hits != 0)
+			fail_msg("%s: %llu calls, %llu limit hits",
+			    cases[i].pattern,
+			    (unsigned long long)st->regex_calls,
+			    (unsigned long long)st->regex_limit_hits);
+		pcre2_match_context_free(mc);
+		pcre2_match_data_free(md);
+		pcre2_code_free(code);
+		expr_free(e);
+	}
+}
+
 static void
 test_quarantine(void **state)
 {
@@ -801,6 +952,7 @@ main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_subject_cap),
+		cmocka_unit_test(test_literal_regex),
 		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_fields),

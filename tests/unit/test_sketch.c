@@ -8,6 +8,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -279,6 +280,107 @@ test_merge_sub(void **state)
 	}
 }
 
+/*
+ * sketch_quantile_at against sketch_quantile, bit for bit, after every add:
+ * the way a window reads its union (adds move the cursor by one value,
+ * an expiry subtracts a slice and resets it). "alternating" reads one
+ * cursor at q and 1 - q in turn, so it crosses the whole range (negative,
+ * zero and positive keys) both ways on every read.
+ */
+static void
+test_cursor(void **state)
+{
+	static const struct {
+		const char *name;
+		double (*gen)(void);
+		size_t n;
+		double q;
+		bool alternating;
+		size_t slice; /* adds per slice; every 4th slice expires */
+	} cases[] = {
+		{ "latency p99", gen_latency, 6000, 0.99, false, 500 },
+		{ "latency p50", gen_latency, 6000, 0.5, false, 500 },
+		{ "latency p999", gen_latency, 6000, 0.999, false, 250 },
+		{ "signed p01", gen_signed, 6000, 0.01, false, 300 },
+		{ "signed p50", gen_signed, 6000, 0.5, false, 300 },
+		{ "signed p99/p01", gen_signed, 4000, 0.99, true, 300 },
+		{ "few values p90/p10", gen_few, 3000, 0.9, true, 100 },
+		{ "bytes max/min", gen_bytes, 3000, 1.0, true, 200 },
+		{ "decades p0", gen_decades12, 3000, 0.0, false, 1000 },
+		{ "no expiry p75", gen_lognormal, 5000, 0.75, false, 0 },
+	};
+
+	(void)state;
+	rng_state = 5;
+	for (size_t c = 0; c < NELEM(cases); c++) {
+		struct sketch all, slice;
+		struct sketch_cursor cur;
+		size_t in_slice = 0, nslice = 0;
+
+		sketch_init(&all);
+		sketch_init(&slice);
+		memset(&cur, 0, sizeof(cur));
+		for (size_t i = 0; i < cases[c].n; i++) {
+			double v = cases[c].gen(), q = cases[c].q, a, b;
+			int32_t key = sketch_key(v);
+
+			assert_int_equal(sketch_add_key(&all, key), 0);
+			sketch_cursor_add(&cur, key);
+			assert_int_equal(sketch_add_key(&slice, key), 0);
+			if (cases[c].slice > 0 &&
+			    ++in_slice == cases[c].slice) {
+				/* Drop every 4th slice from the union. */
+				if (++nslice % 4 == 0) {
+					sketch_sub(&all, &slice);
+					sketch_cursor_reset(&cur);
+				}
+				sketch_reset(&slice);
+				in_slice = 0;
+			}
+			if (cases[c].alternating && i % 2 == 1)
+				q = 1.0 - q;
+			a = sketch_quantile(&all, q);
+			b = sketch_quantile_at(&all, q, &cur);
+			if (!(a == b || (isnan(a) && isnan(b))))
+				fail_msg("%s: add %zu q=%g: cursor %.17g, "
+					 "walk %.17g",
+				    cases[c].name, i, q, b, a);
+		}
+		sketch_release(&all);
+		sketch_release(&slice);
+	}
+}
+
+/* An empty sketch reads NAN through a cursor too, and a cursor survives
+ * the sketch emptying and filling again (after a reset). */
+static void
+test_cursor_empty(void **state)
+{
+	struct sketch s;
+	struct sketch_cursor cur;
+
+	(void)state;
+	sketch_init(&s);
+	sketch_cursor_reset(&cur);
+	assert_true(isnan(sketch_quantile_at(&s, 0.5, &cur)));
+	assert_int_equal(sketch_add(&s, 3.0), 0);
+	sketch_cursor_add(&cur, sketch_key(3.0));
+	assert_true(sketch_quantile_at(&s, 0.5, &cur) ==
+	    sketch_quantile(&s, 0.5));
+	assert_true(isnan(sketch_quantile_at(&s, 1.5, &cur)));
+	sketch_reset(&s);
+	sketch_cursor_reset(&cur);
+	assert_true(isnan(sketch_quantile_at(&s, 0.5, &cur)));
+	assert_int_equal(sketch_add(&s, -7.0), 0);
+	sketch_cursor_add(&cur, sketch_key(-7.0));
+	assert_int_equal(sketch_add(&s, 0.0), 0);
+	sketch_cursor_add(&cur, sketch_key(0.0));
+	assert_true(sketch_quantile_at(&s, 0.0, &cur) ==
+	    sketch_quantile(&s, 0.0));
+	assert_true(sketch_quantile_at(&s, 1.0, &cur) == 0.0);
+	sketch_release(&s);
+}
+
 /* Small hand-made cases: zero, negatives, out of range, bad input. */
 static void
 test_cases(void **state)
@@ -548,6 +650,8 @@ main(void)
 		cmocka_unit_test(test_constants),
 		cmocka_unit_test(test_error_bound),
 		cmocka_unit_test(test_merge_sub),
+		cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_cursor_empty),
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_refuses_non_finite),
 		cmocka_unit_test(test_save_load),
