@@ -135,7 +135,7 @@ integration: all
 	    exit $${PIPESTATUS[0]}
 
 # --- benchmarks -----------------------------------------------------------
-bench: deps all $(B)/tests/bench_parse
+bench: deps all $(B)/tests/bench_parse $(B)/tests/bench_engine
 	@tests/deps.sh $(DEB_BENCH)
 	@tests/bench/run.sh $(B)
 
@@ -143,19 +143,28 @@ $(B)/tests/bench_parse: tests/bench/bench_parse.c $(addprefix $(B)/,$(addsuffix 
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ -lm
 
+$(B)/tests/bench_engine: tests/bench/bench_engine.c $(addprefix $(B)/,$(addsuffix .o,$(AGENT_LIB) $(ALL_RULES) $(ALL_PARSERS)))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(PKG_LIBS) $(ISAL_LIBS) -lm -lpthread
+
 # --- fuzzing (clang + libFuzzer) -------------------------------------------
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(ISAL_FLAGS) -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory CC=clang $(FUZZ_BIN)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(SRC)
+FUZZ_OBJ := $(patsubst %.c,build-fuzz/%.o,$(filter-out agent/main.c,$(SRC)))
+build-fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out agent/main.c,$(SRC)) \
-	    $(PKG_LIBS) $(ISAL_LIBS) -lm -lpthread
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) $(ISAL_LIBS) \
+	    -lm -lpthread
 
 # --- install and housekeeping ----------------------------------------------
 install: all
@@ -170,4 +179,4 @@ lint:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(OBJ:.o=.d) $(UNIT_BIN:=.d) $(wildcard build-fuzz/*/*.d)

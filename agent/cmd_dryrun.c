@@ -509,6 +509,7 @@ cmd_dryrun(int argc, char **argv)
 		goto done;
 	unreadable = replay_prepare(rp);
 	run_replay(&d, rp, from, to, isatty(STDERR_FILENO) && !d.json);
+	replay_stop(rp);
 	if (d.last_ms != INT64_MIN)
 		engine_tick(d.engine, d.last_ms);
 	close_open_spans(&d);

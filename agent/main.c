@@ -71,8 +71,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < NELEM(commands); i++) {
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		/* Said once, loudly: without JIT (a MemoryDenyWriteExecute
+		 * sandbox) regexes run in the interpreter under stricter
+		 * limits, and long subjects may hit them. */
+		if (commands[i].fn != cmd_parse && !expr_jit_available())
+			log_warnx("PCRE2 JIT is unavailable here: regexes run in "
+			    "the interpreter with stricter match limits");
+		return commands[i].fn(argc - 1, argv + 1);
 	}
 	log_warnx("unknown command \"%s\"", argv[1]);
 	usage(stderr);

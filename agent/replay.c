@@ -2,10 +2,20 @@
  * replay - archived logs in event-time order.
  *
  * One stream per input: its files (ordered by first timestamp), the open
- * reader, the record grouper and one parsed event waiting to be merged.
- * replay_next() hands out the waiting event with the smallest time; with a
- * handful of inputs a linear scan beats a heap. A stream's event stays
- * valid until that stream is advanced, which happens at the next call.
+ * reader and the record grouper, run by a producer thread of its own that
+ * copies each record into a batch and parses it there. Batches (BATCH_EVENTS
+ * parsed events and the bytes they point into) go through a ring of
+ * BATCH_RING per stream, so reading, inflating and parsing run on the
+ * second core while the engine runs on the first, and memory stays
+ * bounded. replay_next() (the consumer, the engine's thread) hands out the
+ * waiting event with the smallest time; with a handful of inputs a linear
+ * scan beats a heap. An event stays valid until the next call.
+ *
+ * Threads: a stream's producer owns its reader, grouper, parser program
+ * and stats; the consumer touches a batch only between taking it from the
+ * ring and giving it back. Stats are read by the consumer only after the
+ * producer finished (replay_next returned false), except the byte counts
+ * for the progress bar, which are atomic.
  *
  * Lines without a timestamp of their own (a uwsgi free-form message) take
  * the time of the line before them in the same stream, so they merge where
@@ -18,6 +28,7 @@
 #include "agent/replay.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,18 +50,45 @@ struct replay_file {
 	unsigned order; /* position on the command line, for ties */
 };
 
+#define BATCH_EVENTS 512	     /* parsed events per batch */
+#define BATCH_BYTES  (256 * 1024)    /* record bytes per batch (grows for
+					one record longer than this) */
+#define BATCH_RING   3		     /* batches ready for the consumer */
+#define BATCH_MAX    (BATCH_RING + 2) /* and one read, one being filled */
+
+struct batch {
+	unsigned n;
+	size_t used, cap;
+	char *bytes;
+	struct log_event ev[BATCH_EVENTS];
+};
+
 struct stream {
 	const struct replay_input *in;
+	struct replay *r;
 	struct replay_file *files;
 	unsigned nfiles, cur;
+	/* producer side */
 	struct reader *rd;
 	struct records recs;
 	bool at_end;	/* reader exhausted; flush the grouper, then close */
-	bool has_ev;
-	bool done;
 	int64_t last_ms;
-	struct log_event ev;
 	struct replay_stats st;
+	uint64_t bytes_open; /* compressed bytes read of the open file */
+	/* the ring: batches ready are ring[head .. head + count - 1] */
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t ready, room;
+	struct batch *ring[BATCH_RING];
+	unsigned head, count;
+	bool finished, stop;
+	struct batch *spare[BATCH_MAX]; /* given back by the consumer */
+	unsigned nspare, nalloc;
+	/* consumer side */
+	struct batch *cur_batch;
+	unsigned idx;
+	bool done;
 };
 
 struct replay {
@@ -79,8 +117,14 @@ replay_new(const struct replay_input *inputs, unsigned n)
 	r->n = n;
 	r->last = -1;
 	for (unsigned i = 0; i < n; i++) {
-		r->streams[i].in = &r->inputs[i];
-		r->streams[i].last_ms = EVENT_TIME_NONE;
+		struct stream *st = &r->streams[i];
+
+		st->in = &r->inputs[i];
+		st->r = r;
+		st->last_ms = EVENT_TIME_NONE;
+		pthread_mutex_init(&st->mu, NULL);
+		pthread_cond_init(&st->ready, NULL);
+		pthread_cond_init(&st->room, NULL);
 	}
 	return r;
 }
@@ -91,12 +135,45 @@ stream_close_file(struct stream *s)
 	if (s->rd == NULL)
 		return;
 	s->st.long_lines += reader_long_lines(s->rd);
-	s->st.bytes_done += s->files[s->cur].size;
+	__atomic_add_fetch(&s->st.bytes_done, s->files[s->cur].size,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&s->bytes_open, 0, __ATOMIC_RELAXED);
 	reader_close(s->rd);
 	records_release(&s->recs);
 	s->rd = NULL;
 	s->at_end = false;
 	s->cur++;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->bytes);
+	free(b);
+}
+
+/* Stop the producer (if running) and free the stream's batches. */
+static void
+stream_stop(struct stream *s)
+{
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_broadcast(&s->room);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+		s->started = false;
+	}
+	stream_close_file(s);
+	for (unsigned i = 0; i < s->count; i++)
+		batch_free(s->ring[(s->head + i) % BATCH_RING]);
+	for (unsigned i = 0; i < s->nspare; i++)
+		batch_free(s->spare[i]);
+	batch_free(s->cur_batch);
+	s->count = s->nspare = 0;
+	s->cur_batch = NULL;
 }
 
 void
@@ -106,10 +183,13 @@ replay_free(struct replay *r)
 		return;
 	for (unsigned i = 0; r->streams && i < r->n; i++) {
 		struct stream *s = &r->streams[i];
-		stream_close_file(s);
+		stream_stop(s);
 		for (unsigned f = 0; f < s->nfiles; f++)
 			free(s->files[f].path);
 		free(s->files);
+		pthread_cond_destroy(&s->ready);
+		pthread_cond_destroy(&s->room);
+		pthread_mutex_destroy(&s->mu);
 	}
 	free(r->streams);
 	free(r->inputs);
@@ -206,11 +286,11 @@ replay_add(struct replay *r, const char *path, int input, char *err,
 	return input;
 }
 
-/* Parse rec into s->ev; true when it is an event to merge. */
+/* Parse rec (in the batch's bytes) into ev; true when it is an event. */
 static bool
-stream_parse(struct stream *s, struct sv rec, uint32_t flags)
+stream_parse(struct stream *s, struct sv rec, uint32_t flags,
+    struct log_event *ev)
 {
-	struct log_event *ev = &s->ev;
 	enum parse_rc rc;
 
 	event_reset(ev, rec.p, rec.len);
@@ -243,7 +323,7 @@ stream_parse(struct stream *s, struct sv rec, uint32_t flags)
 }
 
 static bool
-stream_open_next(struct replay *r, struct stream *s)
+stream_open_next(struct stream *s)
 {
 	while (s->cur < s->nfiles) {
 		const char *path = s->files[s->cur].path;
@@ -255,7 +335,7 @@ stream_open_next(struct replay *r, struct stream *s)
 			return true;
 		}
 		log_warn("cannot read \"%s\"", path);
-		r->errors++;
+		__atomic_add_fetch(&s->r->errors, 1, __ATOMIC_RELAXED);
 		reader_close(s->rd);
 		s->rd = NULL;
 		s->cur++;
@@ -263,66 +343,205 @@ stream_open_next(struct replay *r, struct stream *s)
 	return false;
 }
 
-/* Make s hold its next event, or mark it done. */
-static void
-stream_fill(struct replay *r, struct stream *s)
+/* The stream's next record, or false at the end of its last file. */
+static bool
+stream_record(struct stream *s, struct sv *rec, uint32_t *fl)
 {
 	const char *line;
 	size_t len;
-	uint32_t fl;
-	struct sv rec;
 	enum reader_rc rc;
 
-	while (!s->has_ev && !s->done) {
-		if (s->rd == NULL && !stream_open_next(r, s)) {
-			s->done = true;
-			break;
-		}
+	for (;;) {
+		if (s->rd == NULL && !stream_open_next(s))
+			return false;
 		if (s->at_end) {
-			if (records_flush(&s->recs, &rec, &fl))
-				s->has_ev = stream_parse(s, rec, fl);
-			else
-				stream_close_file(s);
+			if (records_flush(&s->recs, rec, fl))
+				return true;
+			stream_close_file(s);
 			continue;
 		}
-		rc = reader_next(s->rd, &line, &len, &fl);
+		rc = reader_next(s->rd, &line, &len, fl);
 		if (rc == READER_LINE) {
 			s->st.lines++;
-			if (records_push(&s->recs, line, len, fl, &rec, &fl))
-				s->has_ev = stream_parse(s, rec, fl);
+			if ((s->st.lines & 0xfff) == 0)
+				__atomic_store_n(&s->bytes_open,
+				    reader_bytes_in(s->rd), __ATOMIC_RELAXED);
+			if (records_push(&s->recs, line, len, *fl, rec, fl))
+				return true;
 			continue;
 		}
 		if (rc == READER_ERR) {
 			log_warnx("\"%s\": %s; the lines before were replayed",
 			    s->files[s->cur].path, reader_error(s->rd));
-			r->errors++;
+			__atomic_add_fetch(&s->r->errors, 1, __ATOMIC_RELAXED);
 		}
 		s->at_end = true;
 	}
+}
+
+/*
+ * Producer: an empty batch, a spare or a new one; NULL when stopped. At
+ * most BATCH_MAX exist per stream: the ring's, the one the consumer
+ * reads and the one being filled.
+ */
+static struct batch *
+batch_get(struct stream *s)
+{
+	struct batch *b = NULL;
+	bool alloc = false;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && s->nspare == 0 && s->nalloc == BATCH_MAX)
+		pthread_cond_wait(&s->room, &s->mu);
+	if (!s->stop) {
+		if (s->nspare > 0) {
+			b = s->spare[--s->nspare];
+		} else {
+			s->nalloc++;
+			alloc = true;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (alloc) {
+		b = calloc(1, sizeof(*b));
+		if (b == NULL || (b->bytes = malloc(BATCH_BYTES)) == NULL)
+			fatalx("out of memory");
+		b->cap = BATCH_BYTES;
+	}
+	if (b != NULL) {
+		b->n = 0;
+		b->used = 0;
+	}
+	return b;
+}
+
+/* Producer: hand b to the consumer, waiting for room in the ring. */
+static bool
+batch_put(struct stream *s, struct batch *b)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && s->count == BATCH_RING)
+		pthread_cond_wait(&s->room, &s->mu);
+	ok = !s->stop;
+	if (ok) {
+		s->ring[(s->head + s->count) % BATCH_RING] = b;
+		s->count++;
+		pthread_cond_signal(&s->ready);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!ok)
+		batch_free(b);
+	return ok;
+}
+
+/* Copy rec into b's bytes; false when it does not fit (b is not empty). */
+static bool
+batch_copy(struct batch *b, struct sv *rec)
+{
+	if (b->cap - b->used < rec->len) {
+		char *nb;
+
+		if (b->used > 0)
+			return false;
+		/* One record longer than a batch (a 1 MiB line): grow. */
+		if ((nb = realloc(b->bytes, rec->len)) == NULL)
+			fatalx("out of memory");
+		b->bytes = nb;
+		b->cap = rec->len;
+	}
+	memcpy(b->bytes + b->used, rec->p, rec->len);
+	rec->p = b->bytes + b->used;
+	b->used += rec->len;
+	return true;
+}
+
+static void *
+stream_run(void *arg)
+{
+	struct stream *s = arg;
+	struct batch *b = batch_get(s);
+	struct sv rec;
+	uint32_t fl;
+
+	while (b != NULL && stream_record(s, &rec, &fl)) {
+		if (b->n == BATCH_EVENTS || !batch_copy(b, &rec)) {
+			if (!batch_put(s, b) || (b = batch_get(s)) == NULL)
+				return NULL;
+			(void)batch_copy(b, &rec);
+		}
+		if (stream_parse(s, rec, fl, &b->ev[b->n]))
+			b->n++;
+		else
+			b->used -= rec.len; /* not kept: reuse its bytes */
+	}
+	if (b != NULL && b->n > 0)
+		(void)batch_put(s, b);
+	else
+		batch_free(b);
+	stream_close_file(s);
+	pthread_mutex_lock(&s->mu);
+	s->finished = true;
+	pthread_cond_signal(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Consumer: make s->cur_batch hold an unread event, or mark s done. */
+static void
+stream_take(struct stream *s)
+{
+	if (s->cur_batch != NULL && s->idx < s->cur_batch->n)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->cur_batch != NULL) {
+		s->spare[s->nspare++] = s->cur_batch;
+		s->cur_batch = NULL;
+		pthread_cond_signal(&s->room);
+	}
+	while (s->count == 0 && !s->finished)
+		pthread_cond_wait(&s->ready, &s->mu);
+	if (s->count > 0) {
+		s->cur_batch = s->ring[s->head];
+		s->head = (s->head + 1) % BATCH_RING;
+		s->count--;
+		s->idx = 0;
+		pthread_cond_signal(&s->room);
+	} else {
+		s->done = true;
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 bool
 replay_next(struct replay *r, unsigned *input, struct log_event **ev)
 {
 	int best = -1;
+	int64_t best_ms = 0;
 
 	if (r->last >= 0)
-		r->streams[r->last].has_ev = false;
+		r->streams[r->last].idx++;
 	for (unsigned i = 0; i < r->n; i++) {
 		struct stream *s = &r->streams[i];
+		int64_t t;
 
-		stream_fill(r, s);
-		if (!s->has_ev)
+		if (s->done || !s->started)
 			continue;
-		if (best < 0 ||
-		    s->ev.time_ms < r->streams[best].ev.time_ms)
+		stream_take(s);
+		if (s->done)
+			continue;
+		t = s->cur_batch->ev[s->idx].time_ms;
+		if (best < 0 || t < best_ms) {
 			best = (int)i;
+			best_ms = t;
+		}
 	}
 	r->last = best;
 	if (best < 0)
 		return false;
 	*input = (unsigned)best;
-	*ev = &r->streams[best].ev;
+	*ev = &r->streams[best].cur_batch->ev[r->streams[best].idx];
 	return true;
 }
 
@@ -394,14 +613,27 @@ replay_prepare(struct replay *r)
 			    s->files[f].path);
 		}
 		qsort(s->files, s->nfiles, sizeof(*s->files), file_cmp);
+		if (s->nfiles == 0)
+			continue;
+		if ((errno = pthread_create(&s->thread, NULL, stream_run,
+		    s)) != 0)
+			fatal("cannot start a reader thread");
+		s->started = true;
 	}
 	return bad;
+}
+
+void
+replay_stop(struct replay *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		stream_stop(&r->streams[i]);
 }
 
 unsigned
 replay_errors(const struct replay *r)
 {
-	return r->errors;
+	return __atomic_load_n(&r->errors, __ATOMIC_RELAXED);
 }
 
 const struct replay_stats *
@@ -423,9 +655,8 @@ replay_bytes_done(const struct replay *r)
 
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct stream *s = &r->streams[i];
-		done += s->st.bytes_done;
-		if (s->rd != NULL)
-			done += reader_bytes_in(s->rd);
+		done += __atomic_load_n(&s->st.bytes_done, __ATOMIC_RELAXED);
+		done += __atomic_load_n(&s->bytes_open, __ATOMIC_RELAXED);
 	}
 	return done;
 }

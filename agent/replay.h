@@ -66,6 +66,13 @@ unsigned replay_prepare(struct replay *r);
  */
 bool replay_next(struct replay *r, unsigned *input, struct log_event **ev);
 
+/*
+ * Stop reading (the producer threads) and keep the figures: call it when
+ * replay_next returned false or the caller stops early, before reading
+ * replay_input_stats() or replay_errors().
+ */
+void replay_stop(struct replay *r);
+
 unsigned replay_errors(const struct replay *r);
 const struct replay_stats *replay_input_stats(const struct replay *r,
     unsigned input);

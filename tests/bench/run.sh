@@ -74,6 +74,15 @@ wc_g=$(wc_seconds "$gunicorn_log")
 row gunicorn_access all "$gunicorn_log" "$wc_g"
 row gunicorn_access rule "$gunicorn_log" "$wc_g" --want "$RULE_FIELDS"
 
+# --- the rules alone, on pre-parsed events ------------------------------------
+cp "$here/dryrun.conf" "$here/dryrun-rules.conf" "$out/"
+res=$("$b/tests/bench_engine" "$out/dryrun.conf" "$nginx_log")
+echo
+printf 'bench: rules (tests/bench/dryrun-rules.conf, 10 rules) on %s pre-parsed events\n' "$(kv events "$res")"
+printf '  parse %s ns/line, rules %s ns/event (%s events/s), rules/parse = %s\n' \
+    "$(kv parse_ns_per_line "$res")" "$(kv rules_ns_per_event "$res")" \
+    "$(kv events_per_s "$res")" "$(kv rules_over_parse "$res")"
+
 # --- dry-run: the whole pipeline, plain and gzipped --------------------------
 # A BENCH_DRYRUN_LINES-line (default 5,000,000) log in the same format,
 # replayed by `klaxon dry-run` with the ten rules of tests/bench/
@@ -92,8 +101,6 @@ if [ ! -s "$dlog" ] || [ ! -s "$dlog.gz" ] ||
 	gzip -6 -c "$dlog" >"$dlog.gz"
 	printf '%s\n' "$want_dstamp" >"$dstamp"
 fi
-cp "$here/dryrun.conf" "$here/dryrun-rules.conf" "$out/"
-
 best_of_3() { # best_of_3 CMD...: best wall-clock seconds of 3 runs
 	local best="" t0 t1 dt
 	for _ in 1 2 3; do
