@@ -44,12 +44,16 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # --- per-test link lines (object stems, without $(B)/ and .o) -------------
-PARSE_CORE := parsers/field parsers/ts
+# A module may be split into several files (ts.c + tz.c, expr.c +
+# expr_parse.c, ...): stems() names all the files of a module.
+stems = $(basename $(foreach m,$(1),$(wildcard $(m).c $(m)_*.c)))
+PARSE_CORE := parsers/field $(call stems,parsers/ts parsers/tz)
+LOGFORMAT  := $(call stems,parsers/logformat)
 test_field_DEPS           := parsers/field
-test_ts_DEPS              := parsers/ts
-test_logformat_DEPS       := parsers/logformat $(PARSE_CORE)
-test_nginx_access_DEPS    := parsers/nginx_access parsers/logformat $(PARSE_CORE)
-test_gunicorn_access_DEPS := parsers/gunicorn_access parsers/logformat $(PARSE_CORE)
+test_ts_DEPS              := $(call stems,parsers/ts parsers/tz)
+test_logformat_DEPS       := $(LOGFORMAT) $(PARSE_CORE)
+test_nginx_access_DEPS    := parsers/nginx_access $(LOGFORMAT) $(PARSE_CORE)
+test_gunicorn_access_DEPS := parsers/gunicorn_access $(LOGFORMAT) $(PARSE_CORE)
 test_nginx_error_DEPS     := parsers/nginx_error $(PARSE_CORE)
 test_gunicorn_error_DEPS  := parsers/gunicorn_error $(PARSE_CORE)
 test_uwsgi_DEPS           := parsers/uwsgi $(PARSE_CORE)
@@ -58,10 +62,10 @@ ALL_RULES   := $(patsubst %.c,%,$(RULES_SRC))
 AGENT_LIB   := $(filter-out agent/main,$(patsubst %.c,%,$(AGENT_SRC)))
 test_parser_DEPS   := $(ALL_PARSERS)
 test_records_DEPS  := agent/records agent/reader agent/gunzip parsers/field
-test_expr_DEPS     := rules/expr $(ALL_PARSERS)
-test_window_DEPS   := rules/window rules/sketch rules/distinct
-test_sketch_DEPS   := rules/sketch
-test_distinct_DEPS := rules/distinct
+test_expr_DEPS     := $(call stems,rules/expr) $(ALL_PARSERS)
+test_window_DEPS   := $(call stems,rules/window rules/sketch rules/distinct)
+test_sketch_DEPS   := $(call stems,rules/sketch)
+test_distinct_DEPS := $(call stems,rules/distinct)
 test_engine_DEPS   := $(ALL_RULES) $(ALL_PARSERS)
 test_conf_DEPS     := $(AGENT_LIB) $(ALL_RULES) $(ALL_PARSERS)
 test_template_DEPS := $(ALL_RULES) $(ALL_PARSERS)
