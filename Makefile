@@ -70,7 +70,7 @@ test_engine_DEPS   := $(ALL_RULES) $(ALL_PARSERS)
 test_conf_DEPS     := $(AGENT_LIB) $(ALL_RULES) $(ALL_PARSERS)
 test_template_DEPS := $(ALL_RULES) $(ALL_PARSERS)
 
-.PHONY: all deps deps-fuzz demo check unit examples asan integration bench fuzz \
+.PHONY: all deps deps-build deps-fuzz demo check unit examples asan integration bench fuzz \
 	install clean format lint
 .DEFAULT_GOAL := all
 
@@ -101,11 +101,14 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 DEB_BENCH := isal gzip
 deps:
 	@tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+deps-build:
+	@tests/deps.sh $(DEB_BUILD)
 deps-fuzz:
 	@tests/deps.sh $(DEB_BUILD) $(DEB_FUZZ)
 
 # --- the two README commands --------------------------------------------
-demo: deps all
+demo: deps-build
+	@$(MAKE) --no-print-directory all
 	@packaging/examples/demo.sh $(B)/klaxon
 
 check: deps

@@ -354,6 +354,9 @@ put_breakdown(struct out *o, const struct template_vars *v)
 {
 	char tmp[32];
 
+	/* A resolved alert's window is empty: say so rather than nothing. */
+	if (v->ncontrib == 0)
+		put_str(o, "none");
 	for (unsigned i = 0; i < v->ncontrib; i++) {
 		double pct = v->contrib[i].share * 100.0;
 		int n;

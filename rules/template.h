@@ -12,7 +12,8 @@
  *   {rule} {severity} {value} {op} {threshold} {window} {count}
  *   {group.NAME}   value of group_by field NAME ("" when the rule has none)
  *   {group}        all group values, "host=a, status=502"
- *   {breakdown}    top contributors, "key-1 87%, key-2 9%" (needs breakdown)
+ *   {breakdown}    top contributors, "key-1 87%, key-2 9%" (needs breakdown);
+ *                  "none" when there are none (a resolved alert)
  *   {{ and }}      a literal brace
  */
 #ifndef RULES_TEMPLATE_H

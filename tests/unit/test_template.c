@@ -46,6 +46,23 @@ sample_vars(void)
 	return v;
 }
 
+/* A resolved alert has an empty window: {breakdown} says "none". */
+static void
+test_render_empty_breakdown(void **state)
+{
+	struct template_vars v = sample_vars();
+	char err[128] = "", out[128];
+	struct template *t = template_compile("top: {breakdown}.", gnames, 2,
+	    true, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(t);
+	v.ncontrib = 0;
+	template_render(t, &v, out, sizeof(out));
+	assert_string_equal(out, "top: none.");
+	template_free(t);
+}
+
 static void
 test_render(void **state)
 {
@@ -282,6 +299,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_empty_breakdown),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_too_long_source),
 		cmocka_unit_test(test_format_value),
