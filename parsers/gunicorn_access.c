@@ -3,13 +3,13 @@
  *
  * What: compile() reads an access_log_format string (Python %-formatting
  * with gunicorn's atoms, "%(h)s %(l)s ...") into the same logformat
- * program as nginx's log_format; parse() runs it (logformat.c).
+ * program as nginx's log_format; parse() runs it (logformat_parse.c).
  *
  * Why: the field names are nginx's, so one rule reads both logs: h is
  * remote_addr (empty behind a unix socket: the line then starts with a
  * space), u remote_user, t the time (written with its brackets), r the
  * request (split into method, path, query, protocol), m method, U path,
- * q query, H protocol, s status (signed, "socket", see logformat.c),
+ * q query, H protocol, s status (signed, "socket", see logformat_parse.c),
  * B and b body_bytes_sent (b's "-" is 0 bytes), f http_referer, a
  * http_user_agent, p pid ("<1234>"), and T (whole seconds), M
  * (milliseconds), D (microseconds) and L (decimal seconds) all become
@@ -23,7 +23,7 @@
  * '%' is a compile error naming the column.
  *
  * Not handled: gunicorn escapes '"' in values as \" but not '\', so a
- * value ending in a backslash confuses the closing quote (logformat.c).
+ * value ending in a backslash confuses the closing quote (logformat_parse.c).
  *
  * Format: gunicorn/glogging.py (Logger.atoms, SafeAtoms, Logger.now) and
  * gunicorn/config.py (AccessLogFormat's default).

@@ -5,7 +5,7 @@
  * (without the directive and the name; an optional leading "escape=json ",
  * "escape=default " or "escape=none " is honoured) into a logformat
  * program: text between variables is literal, "$name" and "${name}" are
- * variables. parse() runs the program (logformat.c).
+ * variables. parse() runs the program (logformat_parse.c).
  *
  * Why: users change log_format (timings, upstream fields, an api key
  * header); a fixed regex per known format would miss exactly the fields
@@ -14,7 +14,7 @@
  *
  * Variables: the well-known names get their fixed ids and types
  * (parsers/field.h): $time_local, $time_iso8601 and $msec are the event
- * time; $status is signed ("-502", "socket", "000" see logformat.c);
+ * time; $status is signed ("-502", "socket", "000" see logformat_parse.c);
  * $request is split into method, path, query, protocol; $request_uri into
  * path and query; $request_method, $server_protocol, $args/$query_string
  * are method, protocol and query; $request_time and $upstream_*_time are
