@@ -2,7 +2,7 @@
  * cmd_test - `klaxon test FILE...`: rule unit tests, in the spirit of
  * `promtool test rules`.
  *
- * A test file (format: conf.c, above load_test; examples in
+ * A test file (format: agent/conf_test.c, above load_test; examples in
  * packaging/examples/tests) names rule files, declares inputs, and lists
  * cases: log lines per input, written in that input's real format with
  * their own timestamps, and every alert transition they must cause.

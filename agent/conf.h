@@ -3,7 +3,10 @@
  * read with libconfig into plain structs, validated, and compiled into the
  * objects the agent runs (one parser program per input, one rule set).
  *
- * conf.c is the only file that sees libconfig. Every problem is reported
+ * The conf*.c files (conf.c, the main config; conf_rules.c, rule files;
+ * conf_test.c, test files; conf_dump.c; their shared machinery, declared
+ * in conf_impl.h) are the only ones that see libconfig: <libconfig.h> is
+ * included by them and conf_impl.h, nowhere else. Every problem is reported
  * through a callback as (file, line, message), all of them, when the load
  * ends, sorted by file (in the order they were read) and line; then the
  * load fails: `klaxon check` lists every error of a broken file at once. A
@@ -119,7 +122,7 @@ struct conf_sink {
 	unsigned nkv;
 };
 
-struct conf_arena; /* opaque: see conf.c */
+struct conf_arena; /* opaque: see conf_ctx.c */
 
 struct conf {
 	const char *file;          /* the main file (or test file) */
@@ -200,7 +203,7 @@ struct conf_test_expect {
 	const char *group_values[RULE_GROUP_MAX];
 	bool has_value;
 	double value;
-	double tolerance;    /* relative; see conf.c */
+	double tolerance;    /* relative; see conf_test.c */
 	const char *summary; /* substring, or NULL */
 };
 
@@ -229,10 +232,10 @@ struct conf_test {
 };
 
 /*
- * Load a rule test file (format: see conf.c and packaging/examples/tests):
- * its rule files, its inputs (or those of a main config named by
- * `config`), and its test cases. Errors go to err as for conf_load.
- * Returns 0 or -1 (t released).
+ * Load a rule test file (format: see conf_test.c and
+ * packaging/examples/tests): its rule files, its inputs (or those of a
+ * main config named by `config`), and its test cases. Errors go to err
+ * as for conf_load. Returns 0 or -1 (t released).
  */
 int conf_test_load(
     struct conf_test *t, const char *path, conf_error_fn *err, void *arg);

@@ -1,5 +1,5 @@
 /*
- * fuzz_conf - libFuzzer target for the config loader (agent/conf.c) and,
+ * fuzz_conf - libFuzzer target for the config loader (agent/conf*.c) and,
  * through it, the rule compiler (rules/rule.c, expr.c, template.c).
  *
  * Input: when the first byte is 0x01, the rest is a rule file: it is
