@@ -17,7 +17,7 @@
  * state only between rules whose evaluation is the same.
  *
  * Keys and their meaning: DESIGN.md "Configuration and rules: the
- * contract". Not handled here: reading files (agent/conf.c does that).
+ * contract". Not handled here: reading files (agent/conf_rules.c does that).
  */
 #include "rules/rule.h"
 

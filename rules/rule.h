@@ -2,10 +2,11 @@
  * rule - one compiled rule, and the rule set: the immutable object that a
  * config load builds, validates, and hands to the engine whole.
  *
- * The boundary with agent/conf.c is struct rule_def: plain strings and
+ * The boundary with agent/conf_rules.c is struct rule_def: plain strings and
  * numbers as written in a rule file, each with the file and line it came
- * from. conf.c (the only includer of <libconfig.h>) fills rule_defs;
- * ruleset_compile() turns them into rules and reports every problem as
+ * from. The config loader (agent/conf*.c, the only readers of libconfig)
+ * fills rule_defs; ruleset_compile() turns them into rules and reports
+ * every problem as
  * "file:line: message" through a callback, so that `klaxon check` lists all
  * errors of a file, not just the first.
  *

@@ -115,7 +115,7 @@ bool window_is_empty(
 /*
  * Binary snapshot, little-endian, versioned: a header naming the spec, the
  * live cells, then a 64-bit checksum (window_hash) of all of it. Format in
- * window.c. window_save: 0, or -1 on a write error. window_load: the
+ * window_snap.c. window_save: 0, or -1 on a write error. window_load: the
  * window, or NULL when the data is short, damaged, of another version,
  * or of another spec. It reads at most the header, the payload size that
  * s allows and the checksum, and allocates no more than that.

@@ -9,7 +9,7 @@
  *
  *   clang -std=c11 -D_GNU_SOURCE -I. -g -O1 \
  *       -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_expr.c \
- *       rules/expr.c parsers/field.c -lpcre2-8 -lm
+ *       rules/expr.c rules/expr_*.c parsers/field.c -lpcre2-8 -lm
  */
 #include <stdint.h>
 #include <stdlib.h>

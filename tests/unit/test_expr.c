@@ -627,7 +627,7 @@ test_subject_cap(void **state)
 
 /*
  * Regexes that are only literal alternatives ('^/api/', '(?i)(bot|crawler|
- * spider)') are answered without PCRE2 (expr.c, lit_parse). Each pattern
+ * spider)') are answered without PCRE2 (expr_regex.c, lit_parse). Each pattern
  * here, literal or not, is checked against PCRE2 itself on hand-written
  * user agents and paths, and on every byte value next to the literals
  * (case folding is ASCII only): expr_eval with match limit 1 must answer

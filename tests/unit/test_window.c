@@ -1080,7 +1080,7 @@ get_le(const unsigned char *p, int n)
 /*
  * Damage behind a valid checksum: the test rewrites the checksum, so only
  * the range checks stand between the bytes and the window. Offsets are
- * those of the format in window.c: a 48-byte header, then created, now,
+ * those of the format in window_snap.c: a 48-byte header, then created, now,
  * last (i64), sum (f64), resum, live (u32), then cells (age u32, count u32,
  * kind data).
  */

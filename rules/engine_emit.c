@@ -1,0 +1,121 @@
+/*
+ * engine_emit - one alert transition into the reused struct
+ * alert_transition (engine.h), the summary rendered by template.c, handed
+ * to the emit callback (the rest of the engine: engine.c, map in
+ * engine_impl.h).
+ *
+ * Runs only on a transition or a repeat, never per plain event, so it may
+ * copy: group values, samples (in order: the first of the episode, then
+ * the older and the newer of the latest two) and, on FIRING, the top
+ * ALERT_CONTRIB_MAX keys of the breakdown by event weight or, for rules
+ * with a value field (not distinct), by summed value. Counts and shares
+ * are the space-saving counter's upper bounds (engine.c).
+ *
+ * Invariants: the transition is valid only during the callback; the
+ * callback must not call back into the engine.
+ */
+#include "rules/engine.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "rules/engine_impl.h"
+#include "rules/template.h"
+#include "parsers/compat.h"
+
+static void
+bd_report(const struct rule *r, const struct breakdown *bd,
+    struct alert_transition *tr)
+{
+	bool by_value = bd_by_value(r);
+	bool used[BD_SLOTS] = { false };
+
+	tr->ncontrib = 0;
+	while (tr->ncontrib < ALERT_CONTRIB_MAX) {
+		int best = -1;
+
+		for (unsigned i = 0; i < bd->n; i++) {
+			const double *m = by_value ? bd->value : bd->w;
+
+			if (!used[i] && (best < 0 || m[i] > m[best]))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		used[best] = true;
+		{
+			struct alert_contrib *c = &tr->contrib[tr->ncontrib++];
+
+			compat_strlcpy(c->key, bd->key[best], sizeof(c->key));
+			c->count = (uint64_t)llround(bd->w[best]);
+			c->share_events =
+			    bd->total_w > 0 ? bd->w[best] / bd->total_w : 0;
+			c->share_value = !by_value ? c->share_events
+			    : bd->total_value != 0
+			    ? bd->value[best] / bd->total_value
+			    : 0;
+		}
+	}
+}
+
+void
+engine_emit(struct engine *e, struct rstate *rs, struct group *g,
+    enum alert_state st, bool repeat, int64_t now, double v, uint64_t count)
+{
+	const struct rule *r = rs->r;
+	struct alert_transition *tr = &e->tr;
+	struct template_contrib tc[ALERT_CONTRIB_MAX];
+	const char *gv[RULE_GROUP_MAX];
+	struct template_vars vars;
+	unsigned idx[ALERT_SAMPLES_MAX];
+
+	tr->rule = r;
+	tr->rule_name = r->name;
+	tr->severity = r->severity;
+	tr->state = st;
+	tr->repeat = repeat;
+	tr->at_ms = now;
+	tr->active_since_ms = g->active_since_ms;
+	tr->value = v;
+	tr->threshold = r->alert_if.threshold;
+	tr->count = count;
+	tr->ngroup = r->ngroup;
+	for (unsigned i = 0; i < r->ngroup; i++) {
+		tr->group_names[i] = r->group_names[i];
+		memcpy(tr->group_values[i], g->values[i], g->vlen[i] + 1u);
+		gv[i] = tr->group_values[i];
+	}
+	memcpy(tr->dedup_key, g->dedup, sizeof(tr->dedup_key));
+	tr->ncontrib = 0;
+	if (g->bd != NULL && st == ALERT_FIRING)
+		bd_report(r, g->bd, tr);
+	tr->nsamples = samples_order(g, idx);
+	for (unsigned i = 0; i < tr->nsamples; i++) {
+		const char *text = sample_text(g, idx[i]);
+
+		memcpy(tr->samples[i], text, strlen(text) + 1);
+	}
+	tr->notify = r->notify;
+	tr->nnotify = r->nnotify;
+	for (unsigned i = 0; i < tr->ncontrib; i++) {
+		tc[i].key = tr->contrib[i].key;
+		tc[i].share = bd_by_value(r) ? tr->contrib[i].share_value
+					     : tr->contrib[i].share_events;
+	}
+	memset(&vars, 0, sizeof(vars));
+	vars.rule = r->name;
+	vars.severity = r->severity;
+	vars.op = rule_op_str(r->alert_if.op);
+	vars.value = v;
+	vars.threshold = r->alert_if.threshold;
+	vars.window_ms = r->spec.window_ms;
+	vars.count = count;
+	vars.ngroup = r->ngroup;
+	vars.group_names = r->group_name_ptrs;
+	vars.group_values = gv;
+	vars.ncontrib = tr->ncontrib;
+	vars.contrib = tc;
+	template_render(r->summary, &vars, tr->summary, sizeof(tr->summary));
+	if (e->emit != NULL)
+		e->emit(e->arg, tr);
+}

@@ -1,0 +1,360 @@
+/*
+ * engine_impl - the inside of an engine, shared by the files of the engine
+ * module and by nothing else (the agent sees the engine through engine.h):
+ *
+ *   engine.c        the per-event path: group lookup, breakdown and sample
+ *                   intake, the alert state machine, engine_feed
+ *   engine_clock.c  the clock: timer passes, deadlines, engine_tick
+ *   engine_group.c  the group table's upkeep (insert, delete, resize,
+ *                   eviction), engine life cycle, reload, statistics
+ *   engine_emit.c   a transition into struct alert_transition, the summary
+ *   engine_snap.c   engine_save / engine_load and the snapshot format
+ *
+ * The small helpers that more than one of them needs are static inline
+ * here, so the per-event path inlines them as it did in one file. The
+ * functions declared below are called across files only off that path
+ * (a new group, a sweep, a transition, a clock pass); advance and
+ * evaluate, which engine_feed runs per event, are inline here too.
+ *
+ * Invariants: a group is on rs->all exactly once; it is in the slot
+ * table (hash set) unless it is the overflow group; it is on rs->active
+ * exactly when PENDING or FIRING; rs->last is NULL or a table group.
+ */
+#ifndef RULES_ENGINE_IMPL_H
+#define RULES_ENGINE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "rules/engine.h"
+#include "rules/rule_impl.h"
+
+#define TIME_NONE       INT64_MIN
+#define GROUP_VALUE_MAX 128 /* = alert_transition.group_values[i] */
+#define BD_SLOTS        32
+#define BD_KEY_MAX      128 /* = alert_contrib.key */
+#define TRUNC_MARK      "..."
+#define SWEEP_MIN_MS    10000
+
+/* Slots as parallel arrays: a lookup scans hash[] (4 cache lines) and a
+ * replacement w[], without touching the keys. */
+struct breakdown {
+	double total_w, total_value;
+	int64_t period_start_ms;
+	unsigned n;
+	uint32_t cut; /* bit i: key[i] was cut */
+	uint64_t hash[BD_SLOTS];
+	uint8_t klen[BD_SLOTS]; /* key bytes (log text may hold a NUL) */
+	double w[BD_SLOTS];     /* decayed event weight */
+	double value[BD_SLOTS]; /* decayed sum of the value field */
+	char key[BD_SLOTS][BD_KEY_MAX];
+};
+
+/*
+ * A sample line, shared: every group that takes the same event as a sample
+ * holds a reference to one copy, made once per event (at its first
+ * matching rule) instead of once per matching rule. text is what
+ * key_store made of the line (cut to ALERT_TEXT_MAX with the mark).
+ */
+struct sline {
+	uint32_t refs;
+	struct sline *next; /* on the engine's spare list */
+	char text[ALERT_TEXT_MAX];
+};
+
+#define SLINE_SPARE_MAX 64 /* freed lines kept for reuse */
+
+/* What a lookup and an add touch comes first, the samples last. */
+struct group {
+	uint64_t hash;
+	uint8_t vlen[RULE_GROUP_MAX];
+	uint8_t cutmask; /* bit i: values[i] was cut (ends in the mark) */
+	bool overflow;
+	bool active; /* on the active list */
+	enum alert_state state;
+	struct window *win;
+	struct breakdown *bd; /* NULL when the rule has no breakdown */
+	int64_t last_event_ms;
+	int64_t oldest_ms; /* a lower bound of the oldest event in the window */
+	unsigned nsamples; /* 0..3 */
+	uint64_t nlatest;  /* events after the first in this episode */
+	struct group *prev, *next;   /* all groups of the rule */
+	struct group *aprev, *anext; /* pending and firing groups */
+	int64_t created_ms;
+	int64_t active_since_ms;
+	int64_t fired_ms;       /* FIRING since */
+	int64_t notified_ms;    /* last FIRING emission */
+	int64_t clear_since_ms; /* firing: clear since (keep_firing_for) */
+	char dedup[17];
+	char values[RULE_GROUP_MAX][GROUP_VALUE_MAX];
+	struct sline *samples[ALERT_SAMPLES_MAX]; /* NULL: "" */
+};
+
+/* A slot of the open-addressing group table: the hash is kept here so a
+ * probe touches no group memory unless the whole hash matches. */
+struct gslot {
+	uint64_t hash;
+	struct group *g; /* NULL: empty */
+};
+
+struct rstate {
+	const struct rule *r;
+	uint64_t seed;       /* mixes the slot index (see slot_home) */
+	struct gslot *slots; /* linear probing, at most half full */
+	uint32_t nslots;     /* power of two */
+	uint32_t ngroups;    /* hashed groups, the overflow one excluded */
+	struct group *overflow;
+	struct group *all;
+	struct group *active;
+	struct group *last; /* the table group found last (NULL: none) */
+	bool sensitive;
+	int64_t next_sweep_ms;
+	int64_t cap_sweep_ms;
+	struct engine_rule_stats st; /* firing_ms: closed episodes only */
+};
+
+struct engine {
+	const struct ruleset *rs;
+	engine_emit_fn *emit;
+	engine_observe_fn *observe;
+	uint32_t seen; /* inputs that have delivered an event */
+	bool ticked;   /* engine_tick was called: wall time drives the clock */
+	void *observe_arg;
+	void *arg;
+	size_t nrules;
+	struct rstate *rules;
+	size_t *subs[RULE_SOURCES_MAX]; /* rule indexes per input */
+	size_t nsubs[RULE_SOURCES_MAX];
+	int64_t now;
+	int64_t pass_sec;   /* passes done through this second */
+	int64_t busy_until; /* after it, every window is empty */
+	struct engine_stats st;
+	struct sline *cur_line; /* the current event's line, once copied */
+	struct sline *spare;    /* released lines for reuse */
+	unsigned nspare;
+	struct alert_transition tr; /* reused for every emission */
+};
+
+/* A group value as it will be stored: p[0..n) then the mark when cut. */
+struct keyv {
+	const char *p;
+	size_t n;
+	bool cut;
+};
+
+/* --- helpers shared by the engine's files ----------------------------- */
+
+static inline int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline uint64_t
+key_hash(const struct keyv *k)
+{
+	uint64_t h = window_hash(k->p, k->n);
+
+	return k->cut ? h ^ UINT64_C(0x9e3779b97f4a7c15) : h;
+}
+
+/* FNV-1a 64: the persisted identity must not depend on any seed. */
+static inline uint64_t
+fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+#define FNV_INIT UINT64_C(0xcbf29ce484222325)
+
+/* Fold one group value into the group hash. */
+static inline uint64_t
+hash_step(uint64_t h, const struct keyv *k, unsigned i)
+{
+	return (h ^ key_hash(k)) * UINT64_C(0x100000001b3) + i;
+}
+
+/*
+ * The home slot of hash h. window_hash has no secret seed and group
+ * values come from log lines, so the index mixes h with a per-table seed
+ * (from ASLR): keys whose hashes share low bits no longer pile up in one
+ * run. It is no defense against full 64-bit collisions; max_groups bounds
+ * the harm of those.
+ */
+static inline uint32_t
+slot_home(uint64_t seed, uint64_t h, uint32_t n)
+{
+	h ^= seed;
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)(h & (n - 1));
+}
+
+static inline void
+active_link(struct rstate *rs, struct group *g)
+{
+	if (g->active)
+		return;
+	g->aprev = NULL;
+	g->anext = rs->active;
+	if (rs->active != NULL)
+		rs->active->aprev = g;
+	rs->active = g;
+	g->active = true;
+}
+
+static inline void
+active_unlink(struct rstate *rs, struct group *g)
+{
+	if (!g->active)
+		return;
+	if (g->aprev != NULL)
+		g->aprev->anext = g->anext;
+	else
+		rs->active = g->anext;
+	if (g->anext != NULL)
+		g->anext->aprev = g->aprev;
+	g->aprev = g->anext = NULL;
+	g->active = false;
+}
+
+/* Drop a reference; the last one frees l (or keeps it in e's spares). */
+static inline void
+sline_put(struct engine *e, struct sline *l)
+{
+	if (l == NULL || --l->refs > 0)
+		return;
+	if (e != NULL && e->nspare < SLINE_SPARE_MAX) {
+		l->next = e->spare;
+		e->spare = l;
+		e->nspare++;
+		return;
+	}
+	free(l);
+}
+
+/* An unreferenced line (refs 1: the caller's), or NULL. */
+static inline struct sline *
+sline_get(struct engine *e)
+{
+	struct sline *l = e != NULL ? e->spare : NULL;
+
+	if (l != NULL) {
+		e->spare = l->next;
+		e->nspare--;
+	} else if ((l = malloc(sizeof(*l))) == NULL) {
+		return NULL;
+	}
+	l->refs = 1;
+	return l;
+}
+
+/* Whether shares are of the summed value field rather than of events. */
+static inline bool
+bd_by_value(const struct rule *r)
+{
+	return r->value_field >= 0 && r->kind != AGG_DISTINCT;
+}
+
+static inline const char *
+sample_text(const struct group *g, unsigned slot)
+{
+	return g->samples[slot] != NULL ? g->samples[slot]->text : "";
+}
+
+/* Samples in order: the first, then the older and newer latest. */
+static inline unsigned
+samples_order(const struct group *g, unsigned idx[ALERT_SAMPLES_MAX])
+{
+	unsigned n = 0;
+
+	if (g->nsamples >= 1)
+		idx[n++] = 0;
+	if (g->nlatest >= 2)
+		idx[n++] = 1 + (unsigned)((g->nlatest - 2) % 2);
+	if (g->nlatest >= 1)
+		idx[n++] = 1 + (unsigned)((g->nlatest - 1) % 2);
+	return n;
+}
+
+/* --- engine_group.c --------------------------------------------------- */
+
+/*
+ * A new group, not linked anywhere, with a window unless with_window is
+ * false (snapshot load brings its own); NULL when out of memory.
+ */
+struct group *engine_group_alloc(
+    const struct rule *r, int64_t now, bool with_window);
+void engine_group_destroy(struct group *g); /* NULL-safe */
+/* Link g (hash set) into rs: the table, or the overflow slot. False (g
+ * not linked) when out of memory. */
+bool engine_group_insert(struct rstate *rs, struct group *g);
+/* g->dedup from the rule name and g's values. */
+void engine_group_dedup(const struct rule *r, struct group *g);
+/* Free every group of rs and its table. */
+void engine_rstate_clear(struct rstate *rs);
+/* Evict idle groups: inactive with an empty window. */
+void engine_sweep(struct engine *e, struct rstate *rs, int64_t now);
+
+/* --- engine_emit.c ---------------------------------------------------- */
+
+/* Fill e->tr for g entering (or repeating) st, and call the callback. */
+void engine_emit(struct engine *e, struct rstate *rs, struct group *g,
+    enum alert_state st, bool repeat, int64_t now, double v, uint64_t count);
+
+/* --- engine_clock.c --------------------------------------------------- */
+
+/* Move the clock to t, running the passes of the seconds crossed. */
+void engine_advance(struct engine *e, int64_t t);
+/*
+ * engine_advance with its common case inline, for engine_feed: a time at
+ * or before the clock (once there is one) changes nothing.
+ */
+static inline void
+advance(struct engine *e, int64_t t)
+{
+	if (e->now != TIME_NONE && t <= e->now)
+		return;
+	engine_advance(e, t);
+}
+
+/* Create the one group of each absent() rule that may count silence. */
+void engine_ensure_absent(struct engine *e, int64_t now);
+
+/* --- engine.c --------------------------------------------------------- */
+
+/* The state machine after evaluate computed v, count and holds; out of
+ * line (most evaluations find an inactive group that does not hold). */
+void engine_transition(struct engine *e, struct rstate *rs, struct group *g,
+    int64_t now, double v, uint64_t count, bool holds);
+
+/* Compare the group's window with the rule at now; move the state. */
+static inline void
+evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
+{
+	const struct rule *r = rs->r;
+	uint64_t count = 0;
+	double v;
+	bool holds;
+
+	/* window_value advances the window to now itself. */
+	v = window_value(g->win, &r->spec, now, &count);
+	if (e->observe != NULL)
+		e->observe(e->observe_arg, (size_t)(rs - e->rules), now, v);
+	holds = rule_cond_holds(&r->alert_if, v) &&
+	    (r->kind == AGG_ABSENT || count >= r->min_count);
+	if (!holds &&
+	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED))
+		return;
+	engine_transition(e, rs, g, now, v, count, holds);
+}
+
+#endif /* RULES_ENGINE_IMPL_H */

@@ -1,0 +1,166 @@
+/*
+ * expr_impl - the inside of a compiled expression, shared by the files of
+ * the expr module and by nothing else (rules see expr.h):
+ *
+ *   expr.c        evaluation (expr_eval) and the literal fast path's match
+ *   expr_lex.c    the tokenizer and number literals
+ *   expr_parse.c  the parser, error messages, expr_compile and expr_free
+ *   expr_regex.c  PCRE2 compile, match contexts and limits, the literal
+ *                 fast path's analysis, expr_jit_available
+ *
+ * Nodes refer to each other by index into e->nodes (NONE: no node);
+ * strings are (off, len) into e->pool; N_RE's off indexes e->re, N_IN's
+ * (off, len) e->lits. struct lexer and struct parse exist only during
+ * expr_compile.
+ */
+#ifndef RULES_EXPR_IMPL_H
+#define RULES_EXPR_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "rules/expr.h"
+
+#define NONE UINT32_MAX
+
+enum tok {
+	T_EOF = 0,
+	T_ERR,
+	T_IDENT,
+	T_NUM,
+	T_STR,
+	T_LPAREN,
+	T_RPAREN,
+	T_LBRACK,
+	T_RBRACK,
+	T_COMMA,
+	T_AND,
+	T_OR,
+	T_NOT,
+	T_EQ,
+	T_NE,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE,
+	T_MATCH,
+	T_NMATCH,
+	T_IN,
+};
+
+enum node_kind {
+	N_AND = 0, /* kid: first operand, chained by next */
+	N_OR,
+	N_NOT,   /* kid: operand */
+	N_TRUTH, /* field alone */
+	N_NUM,   /* field op num */
+	N_STR,   /* field op pool[off, len] */
+	N_RE,    /* field =~ re[off]; neg: !~ */
+	N_IN,    /* field in lits[off, len]; neg: !in */
+};
+
+struct node {
+	uint8_t kind;
+	uint8_t op; /* T_EQ .. T_GE for N_NUM, N_STR */
+	bool neg;
+	int16_t field;
+	uint32_t kid, next;
+	uint32_t off, len;
+	double num;
+};
+
+struct lit {
+	bool is_num;
+	double num;
+	uint32_t off, len; /* string in the pool */
+};
+
+#define LIT_ALT_MAX 8 /* alternatives of a literal fast path */
+
+/*
+ * A regex that is only literal alternatives (see lit_parse) answers
+ * without PCRE2: bytes holds the alternatives, lowered when fold; first[c]
+ * has bit j when alternative j can start with byte c; shift[c] is the
+ * Horspool shift for the byte under the last of the first minlen bytes of
+ * an alignment (0: try the alignment).
+ */
+struct litset {
+	bool anchored, fold;
+	unsigned nalt;
+	uint32_t minlen;
+	uint32_t off[LIT_ALT_MAX], len[LIT_ALT_MAX]; /* into bytes */
+	uint8_t first[256];
+	uint8_t shift[256];
+	char bytes[];
+};
+
+struct regex {
+	pcre2_code *code;
+	pcre2_match_data *md;
+	struct litset *lit; /* NULL: PCRE2 decides */
+	bool jit;
+};
+
+struct expr {
+	struct node *nodes;
+	uint32_t nnodes, capnodes;
+	struct lit *lits;
+	uint32_t nlits, caplits;
+	char *pool;
+	uint32_t npool, cappool;
+	struct regex re[EXPR_REGEX_MAX];
+	unsigned nre;
+	pcre2_match_context *mctx_jit, *mctx_interp;
+	pcre2_jit_stack *jit_stack;
+	uint32_t root;
+	uint32_t subject_max, quarantine_after;
+	uint64_t (*clock_ns)(void);
+	uint64_t fields;
+	struct expr_stats stats;
+};
+
+struct lexer {
+	const char *s;
+	size_t n;
+	size_t pos; /* first byte after the current token */
+	enum tok tok;
+	size_t at, len; /* the current token's bytes */
+	double num;     /* T_NUM */
+};
+
+struct parse {
+	struct lexer lx;
+	struct expr *e;
+	const struct field_table *ft;
+	uint32_t match_limit, depth_limit;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+/* ASCII lower case: the literal fast path folds ASCII letters only. */
+static inline unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* --- compile time, across files --------------------------------------- */
+
+/* The first error wins: "column N: " and the message, cut to errlen
+ * (expr_parse.c). */
+void expr_fail_at(struct parse *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The next token into p->lx; T_ERR (and the error) on a bad one, and
+ * after any failure (expr_lex.c). */
+void expr_lex_next(struct parse *p);
+/* The current T_STR token, unescaped, into the pool (expr_parse.c). */
+bool expr_pool_string(struct parse *p, uint32_t *off, uint32_t *len);
+/* Compile the T_STR token as the regex of node ni (expr_regex.c). */
+bool expr_regex_compile(struct parse *p, uint32_t ni);
+
+#endif /* RULES_EXPR_IMPL_H */
