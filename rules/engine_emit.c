@@ -11,6 +11,13 @@
  * with a value field (not distinct), by summed value. Counts and shares
  * are the space-saving counter's upper bounds (engine.c).
  *
+ * The summary of a RESOLVED transition repeats the value and count the
+ * alert last fired with ("nginx refused a 21770024-byte body" rather than
+ * the empty window's "n/a"), so that the message closes the one it
+ * answers; the transition's own value field is the value at resolve.
+ * XXX: after a restart the fired value is not in the snapshot (it would
+ * change the format); the summary then shows the value at resolve.
+ *
  * Invariants: the transition is valid only during the callback; the
  * callback must not call back into the engine.
  */
@@ -110,6 +117,13 @@ engine_emit(struct engine *e, struct rstate *rs, struct group *g,
 	vars.threshold = r->alert_if.threshold;
 	vars.window_ms = r->spec.window_ms;
 	vars.count = count;
+	if (st == ALERT_FIRING) {
+		g->fired_value = v;
+		g->fired_count = count;
+	} else if (st == ALERT_RESOLVED && !isnan(g->fired_value)) {
+		vars.value = g->fired_value;
+		vars.count = g->fired_count;
+	}
 	vars.ngroup = r->ngroup;
 	vars.group_names = r->group_name_ptrs;
 	vars.group_values = gv;

@@ -26,6 +26,7 @@
 #include "rules/engine.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,7 @@ engine_group_alloc(const struct rule *r, int64_t now, bool with_window)
 	g->fired_ms = TIME_NONE;
 	g->notified_ms = TIME_NONE;
 	g->clear_since_ms = TIME_NONE;
+	g->fired_value = NAN;
 	return g;
 }
 

@@ -86,6 +86,8 @@ struct group {
 	int64_t fired_ms;       /* FIRING since */
 	int64_t notified_ms;    /* last FIRING emission */
 	int64_t clear_since_ms; /* firing: clear since (keep_firing_for) */
+	double fired_value;	/* value and count of the last FIRING */
+	uint64_t fired_count;	/* emission, for the RESOLVED summary */
 	char dedup[17];
 	char values[RULE_GROUP_MAX][GROUP_VALUE_MAX];
 	struct sline *samples[ALERT_SAMPLES_MAX]; /* NULL: "" */

@@ -1969,7 +1969,10 @@ test_adopt(void **state)
 	assert_string_equal(trs[0].rule_name, "changed");
 	assert_string_equal(trs[1].rule_name, "changed");
 	assert_string_equal(trs[2].rule_name, "same");
-	assert_string_equal(trs[2].summary, "new text 1");
+	/* The resolve's summary: the new template, with the value the
+	 * alert last fired with (2), not the value at resolve (1). */
+	assert_string_equal(trs[2].summary, "new text 2");
+	assert_true(trs[2].value == 1);
 	engine_rule_stats(fresh, 1, &rst);
 	assert_int_equal(rst.matched, 5);
 	assert_int_equal(rst.fired, 1);
