@@ -225,6 +225,11 @@ summary(struct dryrun *d, const struct replay *rp)
 		if (rs.overflowed)
 			printf(", %llu events in the overflow group",
 			    (unsigned long long)rs.overflowed);
+		if (rs.regex_ns >= 1000000)
+			printf(", %.0f ms in regexes", (double)rs.regex_ns / 1e6);
+		if (rs.regex_limit_hits)
+			printf(", %llu regex limit hits",
+			    (unsigned long long)rs.regex_limit_hits);
 		if (rs.quarantined)
 			printf(", QUARANTINED (regex kept hitting its limit)");
 		printf("\n");

@@ -32,8 +32,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "parsers/compat.h"
+
+/* Monotonic ns: what each rule spends in regexes is accounted with it. */
+static uint64_t
+conf_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* ---- the rule keys ------------------------------------------------------ */
 
@@ -311,6 +322,7 @@ conf_compile_rules(struct conf_ctx *x)
 	env.regex_match_limit = (uint32_t)c->regex_match_limit;
 	env.regex_depth_limit = (uint32_t)c->regex_depth_limit;
 	env.regex_subject_max = (uint32_t)c->regex_subject_max;
+	env.clock_ns = conf_clock_ns;
 	c->rules = ruleset_compile(defs, x->ndefs, &env, rule_error, x);
 	if (c->rules == NULL && x->nerr == nerr)
 		conf_error_at(x, NULL, 0, "cannot compile the rules");

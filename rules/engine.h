@@ -146,6 +146,7 @@ struct engine_rule_stats {
 	uint64_t matched;          /* events that passed where */
 	uint64_t fired;            /* FIRING transitions, repeats excluded */
 	uint64_t regex_limit_hits; /* where and ratio filter */
+	uint64_t regex_ns;         /* their regex time (expr_stats) */
 	int64_t firing_ms;         /* time spent firing, summed over groups
 				      (an ongoing episode counts up to now) */
 	int64_t longest_firing_ms; /* longest single episode */

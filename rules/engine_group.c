@@ -368,6 +368,7 @@ engine_rule_stats(
 		if (es == NULL)
 			continue;
 		out->regex_limit_hits += es->regex_limit_hits;
+		out->regex_ns += es->regex_ns;
 		out->quarantined |= es->quarantined;
 	}
 	for (const struct group *g = rs->active; g != NULL; g = g->anext) {

@@ -569,10 +569,13 @@ test_hostile(void **state)
 		st = expr_stats(e);
 		if (expr_eval(e, &evs[EV_LONG]))
 			fail_msg("%s: matched", cases[i].expr);
+		/* The one call was timed and counted EXPR_TIME_EVERY times. */
 		print_message("%-45s %8.3f ms, %llu limit hit(s)\n",
-		    cases[i].expr, (double)st->regex_ns / 1e6,
+		    cases[i].expr,
+		    (double)st->regex_ns / EXPR_TIME_EVERY / 1e6,
 		    (unsigned long long)st->regex_limit_hits);
-		if (st->regex_calls != 1 || st->regex_ns > bound_ns)
+		if (st->regex_calls != 1 ||
+		    st->regex_ns / EXPR_TIME_EVERY > bound_ns)
 			fail_msg("%s: %llu calls, %llu ns", cases[i].expr,
 			    (unsigned long long)st->regex_calls,
 			    (unsigned long long)st->regex_ns);
@@ -831,6 +834,23 @@ fake_clock(void)
 	return fake_now += 1000;
 }
 
+/* Regex time is sampled: calls 0, 64 and 128 of 130 are timed. */
+static void
+test_stats_sampled(void **state)
+{
+	struct expr_opts o = { .clock_ns = fake_clock };
+	char err[256];
+	struct expr *e = expr_compile("path =~ 'x'", &ft, &o, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(e);
+	for (int i = 0; i < 130; i++)
+		(void)expr_eval(e, &evs[EV_502]);
+	assert_int_equal(expr_stats(e)->regex_calls, 130);
+	assert_int_equal(expr_stats(e)->regex_ns, 3 * 1000 * EXPR_TIME_EVERY);
+	expr_free(e);
+}
+
 /* Short-circuit and the counters, with a pinned clock. */
 static void
 test_stats(void **state)
@@ -865,8 +885,11 @@ test_stats(void **state)
 		st = expr_stats(e);
 		if (expr_eval(e, &evs[cases[i].ev]) != cases[i].want)
 			fail_msg("%s: want %d", cases[i].expr, cases[i].want);
+		/* Only the first regex call is timed (EXPR_TIME_EVERY), and
+		 * counts for EXPR_TIME_EVERY calls. */
 		if (st->evals != 1 || st->regex_calls != cases[i].regex_calls ||
-		    st->regex_ns != 1000 * cases[i].regex_calls ||
+		    st->regex_ns != (cases[i].regex_calls ?
+			1000 * EXPR_TIME_EVERY : 0) ||
 		    st->regex_limit_hits != 0 || st->quarantined)
 			fail_msg("%s: evals %llu, calls %llu, ns %llu",
 			    cases[i].expr, (unsigned long long)st->evals,
@@ -955,6 +978,7 @@ main(void)
 		cmocka_unit_test(test_literal_regex),
 		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_stats_sampled),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_edges),
 	};
