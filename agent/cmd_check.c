@@ -10,6 +10,7 @@
  * every setting with its help text (secrets masked, never their value).
  * Golden tests in tests/check pin this output.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -53,7 +54,14 @@ cmd_check(int argc, char **argv)
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt(argc, argv, "c:vh")) != -1) {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;

@@ -81,6 +81,11 @@ main(int argc, char **argv)
 			    "the interpreter with stricter match limits");
 		return commands[i].fn(argc - 1, argv + 1);
 	}
+	if (strcmp(argv[1], "run") == 0) {
+		log_warnx("the live agent (klaxon run) is not in this version "
+		    "yet: try rules with klaxon dry-run on archived logs");
+		return 1;
+	}
 	log_warnx("unknown command \"%s\"", argv[1]);
 	usage(stderr);
 	return 1;
