@@ -214,8 +214,8 @@ summary(struct dryrun *d, const struct replay *rp)
 		if (!rule_selected(d, name))
 			continue;
 		engine_rule_stats(d->engine, i, &rs);
-		printf("  %-28s fired %llu times, firing ", name,
-		    (unsigned long long)rt->fired);
+		printf("  %-28s fired %llu time%s, firing ", name,
+		    (unsigned long long)rt->fired, rt->fired == 1 ? "" : "s");
 		print_duration(stdout, rt->total_ms);
 		printf(" in all, longest ");
 		print_duration(stdout, rt->longest_ms);

@@ -94,7 +94,7 @@ assert len(list(root.iter("{http://www.w3.org/2000/svg}path"))) >= 5
 assert any(r.get("class") == "fire" for r in root.iter("{http://www.w3.org/2000/svg}rect"))
 PY
 grep -q "summary by rule" "$tmp/text.out" || fail "text output has no summary"
-grep -q "api_latency .*fired 1 times" "$tmp/text.out" || fail "summary lacks api_latency's count"
+grep -q "api_latency .*fired 1 time," "$tmp/text.out" || fail "summary lacks api_latency's count"
 grep -q "top: key-bravo" "$tmp/text.out" || fail "the latency alert does not name key-bravo"
 
 # 4. Bad input.
