@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/conf.h"
 #include "rules/rule.h"
-
-static char tmpdir[] = "/tmp/klaxon-test-conf-XXXXXX";
+#include "tests/unit/testutil.h"
 
 /* Messages of one load, one per line: "E 3: message" / "W 0: message". */
 static char msgs[8192];
@@ -46,46 +44,6 @@ msgs_reset(void)
 {
 	msgs[0] = '\0';
 	msgs_len = 0;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
-}
-
-static const char *
-write_file(const char *name, const char *text)
-{
-	static char path[512];
-	char dir[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	snprintf(dir, sizeof(dir), "%s", path);
-	/* mkdir -p of the directories below tmpdir */
-	for (slash = dir + strlen(tmpdir) + 1; (slash = strchr(slash, '/'));
-	     slash++) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
 }
 
 #define INPUT_OK                                                               \
@@ -368,7 +326,7 @@ test_conf_secrets(void **state)
 	FILE *f;
 
 	(void)state;
-	write_file("sec/pd.key", "routing-key-0123456789\n\n");
+	testutil_write_text("sec/pd.key", "routing-key-0123456789\n\n");
 	setenv("KLAXON_TEST_CONF_URL", "https://hooks.slack.test/T1/B2/zz", 1);
 	snprintf(text, sizeof(text),
 	    INPUT_OK
@@ -376,7 +334,7 @@ test_conf_secrets(void **state)
 	    "  s = { type = \"slack\"; url = \"env:KLAXON_TEST_CONF_URL\"; };\n"
 	    "  p = { type = \"pagerduty\"; routing_key = \"file:%s/sec/pd.key\"; "
 	    "};\n};\nrules = [];\n",
-	    tmpdir);
+	    testutil_tmpdir());
 	msgs_reset();
 	assert_int_equal(
 	    conf_load_string(&c, text, "s.conf", collect, NULL), 0);
@@ -411,20 +369,20 @@ test_conf_files(void **state)
 	struct conf c;
 
 	(void)state;
-	write_file("f/inc/inputs.inc",
+	testutil_write_text("f/inc/inputs.inc",
 	    "inputs = { web = { format = \"nginx_access\"; path = \"/x\"; }; "
 	    "};\n");
-	write_file("f/rules.d/a.conf",
+	testutil_write_text("f/rules.d/a.conf",
 	    "r1: { sources = [\"web\"]; window = \"1m\"; alert_if = \"> 1\"; "
 	    "};\n");
-	write_file("f/rules.d/b.conf",
+	testutil_write_text("f/rules.d/b.conf",
 	    "r2: { sources = [\"web\"]; where = \"status >= 500\";\n"
 	    "  window = \"5m\"; alert_if = \">= 3\"; };\n"
 	    "r3: { sources = [\"web\"]; value = \"absent()\"; window = "
 	    "\"10m\"; };\n");
-	write_file("f/rules.d/notes.txt", "not a rule file\n");
+	testutil_write_text("f/rules.d/notes.txt", "not a rule file\n");
 	snprintf(path, sizeof(path), "%s",
-	    write_file("f/main.conf",
+	    testutil_write_text("f/main.conf",
 		"@include \"inc/inputs.inc\"\n" SINK_OK
 		"rules = [\"rules.d/*.conf\", \"rules.d/a.conf\"];\n"));
 	msgs_reset();
@@ -442,7 +400,7 @@ test_conf_files(void **state)
 	conf_release(&c);
 
 	/* An error in an included file names that file. */
-	write_file("f/inc/inputs.inc",
+	testutil_write_text("f/inc/inputs.inc",
 	    "inputs = { web = { format = \"nginx_access\"; path = 1; }; };\n");
 	msgs_reset();
 	assert_int_equal(conf_load(&c, path, collect, NULL), -1);
@@ -492,9 +450,9 @@ test_conf_test_file(void **state)
 	char path[512];
 
 	(void)state;
-	write_file("t/rules/slow.conf", rule_for_tests);
+	testutil_write_text("t/rules/slow.conf", rule_for_tests);
 	snprintf(path, sizeof(path), "%s",
-	    write_file("t/tests/slow.test.conf",
+	    testutil_write_text("t/tests/slow.test.conf",
 		"rule_files = [\"../rules/*.conf\"];\n"
 		"inputs = { web = { format = \"nginx_access\"; log_format = "
 		"\"[$time_local] $status $request_time\"; }; };\n"
@@ -590,7 +548,7 @@ test_conf_test_file_errors(void **state)
 	char text[2048], path[512];
 
 	(void)state;
-	write_file("t/rules2/slow.conf",
+	testutil_write_text("t/rules2/slow.conf",
 	    "slow: { sources = [\"web\"]; "
 	    "window = \"1m\"; alert_if = \"> 1\"; };\n");
 	for (size_t i = 0;
@@ -600,7 +558,7 @@ test_conf_test_file_errors(void **state)
 		    "\n%s",
 		    test_file_errors[i].body);
 		snprintf(path, sizeof(path), "%s",
-		    write_file("t/tests/bad.test.conf", text));
+		    testutil_write_text("t/tests/bad.test.conf", text));
 		msgs_reset();
 		if (conf_test_load(&t, path, collect, NULL) != -1)
 			fail_msg("%s: loaded", test_file_errors[i].name);
@@ -620,16 +578,16 @@ test_conf_test_file_config(void **state)
 	int rc;
 
 	(void)state;
-	write_file("c/etc/klaxon.conf",
+	testutil_write_text("c/etc/klaxon.conf",
 	    "inputs = { web = { format = \"nginx_access\"; path = \"/x\"; }; "
 	    "};\nsinks = { slack = { type = \"slack\"; url = "
 	    "\"env:KLAXON_TEST_CONF_UNSET\"; }; };\n"
 	    "rules = [\"/nonexistent/*.conf\"];\n");
-	write_file("c/rules/r.conf",
+	testutil_write_text("c/rules/r.conf",
 	    "r: { sources = [\"web\"]; window = "
 	    "\"1m\"; alert_if = \"> 1\"; notify = [\"slack\"]; };\n");
 	snprintf(path, sizeof(path), "%s",
-	    write_file("c/tests/r.test.conf",
+	    testutil_write_text("c/tests/r.test.conf",
 		"config = \"../etc/klaxon.conf\";\n"
 		"rule_files = [\"../rules/r.conf\"];\n"
 		"tests = ( { name = \"c\"; expect = (); } );\n"));
@@ -646,12 +604,12 @@ test_conf_test_file_config(void **state)
 
 	/* An error after `config` is reported in the test file, named as
 	 * given (relative names are where a mix-up would show). */
-	write_file("c/tests/r.test.conf",
+	testutil_write_text("c/tests/r.test.conf",
 	    "config = \"../etc/klaxon.conf\";\n"
 	    "rule_files = [\"../rules/r.conf\"];\n"
 	    "tests = ( { name = \"c\"; expect = (); colour = 1; } );\n");
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(testutil_tmpdir()), 0);
 	msgs_reset();
 	rc = conf_test_load(&t, "c/tests/r.test.conf", collect, NULL);
 	assert_int_equal(chdir(cwd), 0);
@@ -675,5 +633,6 @@ main(void)
 		cmocka_unit_test(test_conf_test_file_config),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(
+	    tests, testutil_tmpdir_setup, testutil_tmpdir_teardown);
 }

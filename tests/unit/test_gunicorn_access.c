@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "parsers/parser.h"
+#include "tests/unit/testutil.h"
 #include "parsers/compat.h"
 
 #define BIT(id) (UINT64_C(1) << (id))
@@ -32,241 +33,139 @@
 #define T0 INT64_C(1795362606000) /* 22/Nov/2026:15:50:06 +0000 */
 #define T1 INT64_C(1795358749000) /* 22/Nov/2026:14:45:49 +0000 */
 
-enum check_kind {
-	CK_END = 0,
-	CK_TEXT,   /* present, this text, no number */
-	CK_NUM,    /* present, this text, this number */
-	CK_ABSENT, /* not present */
-};
-
-struct check {
-	enum check_kind kind;
-	const char *field;
-	const char *text;
-	double num;
-};
-
-#define T(f, s)                                                                \
-	{                                                                      \
-		CK_TEXT, (f), (s), 0                                           \
-	}
-#define N(f, s, n)                                                             \
-	{                                                                      \
-		CK_NUM, (f), (s), (n)                                          \
-	}
-#define A(f)                                                                   \
-	{                                                                      \
-		CK_ABSENT, (f), NULL, 0                                        \
-	}
-#define CHECKS_MAX 12
-
-static const struct {
-	const char *name;
-	const char *format; /* NULL: gunicorn's default */
-	const char *line;
-	enum parse_rc rc;
-	int64_t time_ms; /* checked on PARSE_OK */
-	struct check ck[CHECKS_MAX];
-} cases[] = {
+/* format NULL: gunicorn's default; time_ms and fields checked on PARSE_OK. */
+static const struct testutil_fmt_case cases[] = {
 	{ "default, unix socket: empty %(h)s (realstack)", DEFAULT,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET /ok?from=ref HTTP/1.0\" "
 	    "200 3 \"http://example.test/page\" \"curl/7.88.1\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("remote_addr", ""), T("remote_user", "-"),
-		T("time", "22/Nov/2026:15:50:08 +0000"),
-		T("request", "GET /ok?from=ref HTTP/1.0"), T("method", "GET"),
-		T("path", "/ok"), T("query", "from=ref"),
-		T("protocol", "HTTP/1.0"), N("status", "200", 200),
-		N("body_bytes_sent", "3", 3),
-		T("http_referer", "http://example.test/page"),
-		T("http_user_agent", "curl/7.88.1") } },
+	    { TXT_ONLY("remote_addr", ""), TXT_ONLY("remote_user", "-"),
+		TXT_ONLY("time", "22/Nov/2026:15:50:08 +0000"),
+		TXT_ONLY("request", "GET /ok?from=ref HTTP/1.0"),
+		TXT_ONLY("method", "GET"), TXT_ONLY("path", "/ok"),
+		TXT_ONLY("query", "from=ref"), TXT_ONLY("protocol", "HTTP/1.0"),
+		TXT_NUM("status", "200", 200),
+		TXT_NUM("body_bytes_sent", "3", 3),
+		TXT_ONLY("http_referer", "http://example.test/page"),
+		TXT_ONLY("http_user_agent", "curl/7.88.1") } },
 	{ "default, TCP", DEFAULT,
 	    "10.1.2.3 - alice [22/Nov/2026:15:45:49 +0100] \"POST /login "
 	    "HTTP/1.1\" 302 0 \"-\" \"Mozilla/5.0 (X11; Linux x86_64)\"",
 	    PARSE_OK, T1,
-	    { T("remote_addr", "10.1.2.3"), T("remote_user", "alice"),
-		N("status", "302", 302),
-		T("http_user_agent", "Mozilla/5.0 (X11; Linux x86_64)") } },
+	    { TXT_ONLY("remote_addr", "10.1.2.3"),
+		TXT_ONLY("remote_user", "alice"), TXT_NUM("status", "302", 302),
+		TXT_ONLY(
+		    "http_user_agent", "Mozilla/5.0 (X11; Linux x86_64)") } },
 	{ "-502 (realstack)", DEFAULT,
 	    " - - [22/Nov/2026:15:50:09 +0000] \"GET /negative HTTP/1.0\" "
 	    "-502 9 \"-\" \"curl/7.88.1\"",
 	    PARSE_OK, T0 + 3000,
-	    { N("status", "-502", -502), N("client_disconnected", "1", 1) } },
+	    { TXT_NUM("status", "-502", -502),
+		TXT_NUM("client_disconnected", "1", 1) } },
 	{ "\\\" in quoted fields (realstack)", DEFAULT,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET "
 	    "/ok?q=%22x%22&raw=\\\"y\\\" HTTP/1.0\" 200 3 \"-\" \"agent "
 	    "\\\"quoted\\\" \\back\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("path", "/ok"), T("query", "q=%22x%22&raw=\\\"y\\\""),
-		T("http_user_agent", "agent \\\"quoted\\\" \\back") } },
+	    { TXT_ONLY("path", "/ok"),
+		TXT_ONLY("query", "q=%22x%22&raw=\\\"y\\\""),
+		TXT_ONLY("http_user_agent", "agent \\\"quoted\\\" \\back") } },
 	{ "gevent_pywsgi socket (realstack)", DEFAULT,
 	    "- - - [22/Nov/2026:15:50:07 +0000] \"GET /sleep?s=1.2 HTTP/1.0\" "
 	    "socket 0 \"-\" \"curl/7.88.1\"",
 	    PARSE_OK, T0 + 1000,
-	    { T("remote_addr", "-"), T("status", "socket"),
-		N("client_disconnected", "1", 1),
-		N("body_bytes_sent", "0", 0) } },
+	    { TXT_ONLY("remote_addr", "-"), TXT_ONLY("status", "socket"),
+		TXT_NUM("client_disconnected", "1", 1),
+		TXT_NUM("body_bytes_sent", "0", 0) } },
 	{ "gevent_pywsgi bytes status (realstack)", DEFAULT,
 	    "- - - [22/Nov/2026:15:50:09 +0000] \"GET /negative HTTP/1.0\" "
 	    "b'-502 Bad Gateway' 139 \"-\" \"curl/7.88.1\"",
 	    PARSE_OK, T0 + 3000,
-	    { N("status", "b'-502 Bad Gateway'", -502),
-		N("client_disconnected", "1", 1),
-		N("body_bytes_sent", "139", 139) } },
+	    { TXT_NUM("status", "b'-502 Bad Gateway'", -502),
+		TXT_NUM("client_disconnected", "1", 1),
+		TXT_NUM("body_bytes_sent", "139", 139) } },
 	{ "%(b)s '-' is 0 bytes", DEFAULT,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"HEAD / HTTP/1.1\" 304 "
 	    "- \"-\" \"-\"",
-	    PARSE_OK, T1, { N("body_bytes_sent", "-", 0) } },
+	    PARSE_OK, T1, { TXT_NUM("body_bytes_sent", "-", 0) } },
 	{ "custom: %(L)s %(D)s and a header (realstack)", CUSTOM,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET /api/contacts?t=0.05 "
 	    "HTTP/1.0\" 200 31 \"-\" \"curl/7.88.1\" 0.050797 50797 "
 	    "\"key-alpha\"",
 	    PARSE_OK, T0 + 2000,
-	    { N("request_time", "50797", 0.050797),
-		T("http_x_api_key", "key-alpha"),
-		T("path", "/api/contacts") } },
+	    { TXT_NUM("request_time", "50797", 0.050797),
+		TXT_ONLY("http_x_api_key", "key-alpha"),
+		TXT_ONLY("path", "/api/contacts") } },
 	{ "%(L)s alone", "%(t)s %(L)s", "[22/Nov/2026:14:45:49 +0000] 1.500000",
-	    PARSE_OK, T1, { N("request_time", "1.500000", 1.5) } },
+	    PARSE_OK, T1, { TXT_NUM("request_time", "1.500000", 1.5) } },
 	{ "atoms", ATOMS,
 	    "<4242> PUT /v1/items ?a=1&b= HTTP/1.1 2|2345|17 %|[22/Nov/"
 	    "2026:14:45:49 +0000] ct=application/json env=/app x=-",
 	    PARSE_OK, T1,
-	    { N("pid", "<4242>", 4242), T("method", "PUT"),
-		T("path", "/v1/items"), T("query", "a=1&b="),
-		T("protocol", "HTTP/1.1"), N("request_time", "2345", 2.345),
-		N("body_bytes_sent", "17", 17),
-		T("sent_http_content_type", "application/json"),
-		T("script_name", "/app"), T("x", "-") } },
+	    { TXT_NUM("pid", "<4242>", 4242), TXT_ONLY("method", "PUT"),
+		TXT_ONLY("path", "/v1/items"), TXT_ONLY("query", "a=1&b="),
+		TXT_ONLY("protocol", "HTTP/1.1"),
+		TXT_NUM("request_time", "2345", 2.345),
+		TXT_NUM("body_bytes_sent", "17", 17),
+		TXT_ONLY("sent_http_content_type", "application/json"),
+		TXT_ONLY("script_name", "/app"), TXT_ONLY("x", "-") } },
 	{ "%(T)s is whole seconds", "%(t)s %(T)s",
 	    "[22/Nov/2026:14:45:49 +0000] 3", PARSE_OK, T1,
-	    { N("request_time", "3", 3) } },
+	    { TXT_NUM("request_time", "3", 3) } },
 	{ "invalid UTF-8 kept as bytes", DEFAULT,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET /\xc3\x28 "
 	    "HTTP/1.1\" 200 5 \"-\" \"\xff\xfe bot\"",
 	    PARSE_OK, T1,
-	    { T("path", "/\xc3\x28"), T("http_user_agent", "\xff\xfe bot") } },
+	    { TXT_ONLY("path", "/\xc3\x28"),
+		TXT_ONLY("http_user_agent", "\xff\xfe bot") } },
 	{ "huge numbers", CUSTOM,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET / HTTP/1.0\" "
 	    "99999999999999999999 99999999999999999999 \"-\" \"-\" "
 	    "99999999999999999.000001 99999999999999999999 \"-\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("status", "99999999999999999999"),
-		T("body_bytes_sent", "99999999999999999999"),
-		T("request_time", "99999999999999999999"),
-		A("client_disconnected") } },
+	    { TXT_ONLY("status", "99999999999999999999"),
+		TXT_ONLY("body_bytes_sent", "99999999999999999999"),
+		TXT_ONLY("request_time", "99999999999999999999"),
+		ABS("client_disconnected") } },
 	{ "CRLF", DEFAULT,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET /ok HTTP/1.0\" 200 3 "
 	    "\"-\" \"curl/7.88.1\"\r",
-	    PARSE_OK, T0 + 2000, { T("http_user_agent", "curl/7.88.1") } },
-	{ "empty line", DEFAULT, "", PARSE_SKIP, 0, { { CK_END } } },
-	{ "'\\r' alone", DEFAULT, "\r", PARSE_SKIP, 0, { { CK_END } } },
-	{ "a space alone", DEFAULT, " ", PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_OK, T0 + 2000,
+	    { TXT_ONLY("http_user_agent", "curl/7.88.1") } },
+	{ "empty line", DEFAULT, "", PARSE_SKIP, 0, { { 0 } } },
+	{ "'\\r' alone", DEFAULT, "\r", PARSE_SKIP, 0, { { 0 } } },
+	{ "a space alone", DEFAULT, " ", PARSE_SKIP, 0, { { 0 } } },
 	{ "cut mid-quote", DEFAULT,
 	    " - - [22/Nov/2026:15:50:08 +0000] \"GET /ok HTTP/1.0\" 200 3 "
 	    "\"-\" \"curl/7.8",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "bad month", DEFAULT,
 	    " - - [22/Nvo/2026:15:50:08 +0000] \"GET /ok HTTP/1.0\" 200 3 "
 	    "\"-\" \"curl/7.88.1\"",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "missing brackets", DEFAULT,
 	    " - - 22/Nov/2026:15:50:08 +0000 \"GET /ok HTTP/1.0\" 200 3 \"-\" "
 	    "\"curl/7.88.1\"",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 	{ "gunicorn error line (realstack)", DEFAULT,
 	    "[2026-11-22 15:50:05 +0000] [91822] [INFO] Starting gunicorn "
 	    "20.1.0",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 	{ "nginx error line (realstack)", DEFAULT,
 	    "2026/11/22 15:50:06 [error] 91817#91817: *6 connect() to "
 	    "unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock failed (11: "
 	    "Resource temporarily unavailable) while connecting to upstream",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 };
-
-static void
-check_fields(const char *name, const struct field_table *t,
-    const struct log_event *ev, const struct check *ck)
-{
-	for (size_t i = 0; i < CHECKS_MAX && ck[i].kind != CK_END; i++) {
-		const struct check *c = &ck[i];
-		int id = field_lookup(t, c->field, strlen(c->field));
-
-		if (id < 0)
-			fail_msg("%s: no field \"%s\"", name, c->field);
-		if (c->kind == CK_ABSENT) {
-			if (event_has(ev, id))
-				fail_msg("%s: %s present", name, c->field);
-			continue;
-		}
-		if (!event_has(ev, id))
-			fail_msg("%s: %s absent", name, c->field);
-		if (!sv_eq_cstr(ev->text[id], c->text))
-			fail_msg("%s: %s is \"%.*s\", want \"%s\"", name,
-			    c->field, (int)ev->text[id].len, ev->text[id].p,
-			    c->text);
-		if (c->kind == CK_TEXT && event_has_num(ev, id))
-			fail_msg("%s: %s has number %g", name, c->field,
-			    ev->num[id]);
-		if (c->kind == CK_NUM && !event_has_num(ev, id))
-			fail_msg("%s: %s has no number", name, c->field);
-		if (c->kind == CK_NUM && ev->num[id] != c->num)
-			fail_msg("%s: %s is %.17g, want %.17g", name, c->field,
-			    ev->num[id], c->num);
-	}
-}
-
-static struct parser_prog *
-compile(const char *format, struct field_table *t)
-{
-	struct parser_opts o = { format, NULL, t };
-	char err[128];
-	struct parser_prog *prog;
-
-	field_table_init(t);
-	prog = gunicorn_access_parser.compile(&o, err, sizeof(err));
-	if (prog == NULL)
-		fail_msg(
-		    "compile \"%s\": %s", format ? format : "default", err);
-	return prog;
-}
 
 static void
 test_lines(void **state)
 {
-	struct field_table *t = malloc(sizeof(*t));
-	struct log_event *ev = malloc(sizeof(*ev));
-
 	(void)state;
-	assert_non_null(t);
-	assert_non_null(ev);
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct parser_prog *prog = compile(cases[i].format, t);
-		enum parse_rc rc = gunicorn_access_parser.parse(
-		    prog, cases[i].line, strlen(cases[i].line), ev);
-
-		if (rc != cases[i].rc)
-			fail_msg("%s: rc %d, want %d (%s at %zu)",
-			    cases[i].name, rc, cases[i].rc,
-			    ev->err ? ev->err : "-", ev->err_off);
-		if (rc == PARSE_BAD && ev->err == NULL)
-			fail_msg("%s: no message", cases[i].name);
-		if (rc == PARSE_OK && ev->time_ms != cases[i].time_ms)
-			fail_msg("%s: time %lld, want %lld", cases[i].name,
-			    (long long)ev->time_ms,
-			    (long long)cases[i].time_ms);
-		if (rc == PARSE_OK)
-			check_fields(cases[i].name, t, ev, cases[i].ck);
-		gunicorn_access_parser.prog_free(prog);
-	}
-	free(ev);
-	free(t);
+	testutil_run_fmt_cases(&gunicorn_access_parser, cases, NELEM(cases));
 }
 
-static const struct {
-	const char *format;
-	const char *err;
-} compile_errors[] = {
+static const struct testutil_compile_error compile_errors[] = {
 	{ "%(h)s%(l)s",
 	    "column 6: two variables with no literal between them" },
 	{ "%(h)s \"%(r)s", "column 7: unbalanced quote" },
@@ -281,28 +180,9 @@ static const struct {
 static void
 test_compile_errors(void **state)
 {
-	struct field_table *t = malloc(sizeof(*t));
-	char err[128];
-
 	(void)state;
-	assert_non_null(t);
-	for (size_t i = 0; i < NELEM(compile_errors); i++) {
-		struct parser_opts o = { compile_errors[i].format, NULL, t };
-		struct parser_prog *prog;
-
-		field_table_init(t);
-		err[0] = '\0';
-		prog = gunicorn_access_parser.compile(&o, err, sizeof(err));
-		if (prog != NULL) {
-			gunicorn_access_parser.prog_free(prog);
-			fail_msg("\"%s\": compiled", compile_errors[i].format);
-		}
-		if (strstr(err, compile_errors[i].err) == NULL)
-			fail_msg("\"%s\": error \"%s\", want \"%s\"",
-			    compile_errors[i].format, err,
-			    compile_errors[i].err);
-	}
-	free(t);
+	testutil_run_compile_errors(
+	    &gunicorn_access_parser, compile_errors, NELEM(compile_errors));
 }
 
 static void
@@ -315,7 +195,7 @@ test_produces(void **state)
 
 	(void)state;
 	assert_non_null(t);
-	prog = compile(CUSTOM, t);
+	prog = testutil_compile(&gunicorn_access_parser, CUSTOM, NULL, t);
 	key = field_lookup(t, "http_x_api_key", 14);
 	assert_true(key >= FIELD_WELLKNOWN);
 	p = gunicorn_access_parser.produces(prog);
@@ -344,7 +224,7 @@ test_long_lines(void **state)
 	assert_non_null(buf);
 	assert_non_null(t);
 	assert_non_null(ev);
-	prog = compile(DEFAULT, t);
+	prog = testutil_compile(&gunicorn_access_parser, DEFAULT, NULL, t);
 	memcpy(buf, head, sizeof(head) - 1);
 	memset(buf + sizeof(head) - 1, '\\', cap - sizeof(head));
 	buf[cap - 1] = '"';
@@ -369,6 +249,16 @@ test_long_lines(void **state)
 
 /* The captured files, whole: every line parses, with a time. */
 static void
+check_realstack_line(
+    const char *path, unsigned n, const struct log_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->time_ms < T0 - 60000 || ev->time_ms > T0 + 3600000 ||
+	    !event_has(ev, FIELD_CLIENT_DISCONNECTED))
+		fail_msg("%s:%u: no time or status", path, n);
+}
+
+static void
 test_realstack_files(void **state)
 {
 	static const struct {
@@ -385,44 +275,19 @@ test_realstack_files(void **state)
 		{ "tests/data/realstack/gunicorn-tiny-access.log", DEFAULT, 3 },
 	};
 	struct field_table *t = malloc(sizeof(*t));
-	struct log_event *ev = malloc(sizeof(*ev));
-	char line[8192];
 
 	(void)state;
 	assert_non_null(t);
-	assert_non_null(ev);
 	for (size_t i = 0; i < NELEM(files); i++) {
-		FILE *f = fopen(files[i].path, "r");
-		struct parser_prog *prog;
-		unsigned n = 0;
+		struct parser_prog *prog = testutil_compile(
+		    &gunicorn_access_parser, files[i].format, NULL, t);
+		unsigned n = testutil_parse_file(files[i].path,
+		    &gunicorn_access_parser, prog, check_realstack_line, NULL);
 
-		if (f == NULL)
-			fail_msg("%s: cannot open (run from the top directory)",
-			    files[i].path);
-		prog = compile(files[i].format, t);
-		while (fgets(line, sizeof(line), f) != NULL) {
-			size_t len = strlen(line);
-			enum parse_rc rc;
-
-			if (len > 0 && line[len - 1] == '\n')
-				len--;
-			n++;
-			rc = gunicorn_access_parser.parse(prog, line, len, ev);
-			if (rc != PARSE_OK)
-				fail_msg("%s:%u: rc %d (%s at %zu)",
-				    files[i].path, n, rc, ev->err, ev->err_off);
-			if (ev->time_ms < T0 - 60000 ||
-			    ev->time_ms > T0 + 3600000 ||
-			    !event_has(ev, FIELD_CLIENT_DISCONNECTED))
-				fail_msg("%s:%u: no time or status",
-				    files[i].path, n);
-		}
-		fclose(f);
 		gunicorn_access_parser.prog_free(prog);
 		if (n < files[i].min_lines)
 			fail_msg("%s: only %u lines", files[i].path, n);
 	}
-	free(ev);
 	free(t);
 }
 

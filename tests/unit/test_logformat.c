@@ -17,6 +17,7 @@
 
 #include "parsers/logformat.h"
 #include "parsers/ts.h"
+#include "tests/unit/testutil.h"
 #include "parsers/compat.h"
 
 #define BIT(id) (UINT64_C(1) << (id))
@@ -39,32 +40,6 @@ struct piece {
 	}
 #define PIECES_MAX 16
 
-enum check_kind {
-	CK_END = 0, /* end of the list */
-	CK_TEXT,    /* present, this text, no number */
-	CK_NUM,     /* present, this text, this number */
-	CK_ABSENT,  /* not present */
-};
-
-struct check {
-	enum check_kind kind;
-	int id;
-	const char *text;
-	double num;
-};
-
-#define T(id, s)                                                               \
-	{                                                                      \
-		CK_TEXT, (id), (s), 0                                          \
-	}
-#define N(id, s, n)                                                            \
-	{                                                                      \
-		CK_NUM, (id), (s), (n)                                         \
-	}
-#define A(id)                                                                  \
-	{                                                                      \
-		CK_ABSENT, (id), NULL, 0                                       \
-	}
 #define CHECKS_MAX 10
 
 static struct logformat *
@@ -98,37 +73,6 @@ build(unsigned flags, const struct piece *pc, char *err, size_t errlen)
 	return lf;
 }
 
-static void
-check_fields(
-    const char *name, const struct log_event *ev, const struct check *ck)
-{
-	for (size_t i = 0; i < CHECKS_MAX && ck[i].kind != CK_END; i++) {
-		const struct check *c = &ck[i];
-
-		if (c->kind == CK_ABSENT) {
-			if (event_has(ev, c->id))
-				fail_msg("%s: field %d present (\"%.*s\")",
-				    name, c->id, (int)ev->text[c->id].len,
-				    ev->text[c->id].p);
-			continue;
-		}
-		if (!event_has(ev, c->id))
-			fail_msg("%s: field %d absent", name, c->id);
-		if (!sv_eq_cstr(ev->text[c->id], c->text))
-			fail_msg("%s: field %d is \"%.*s\", want \"%s\"", name,
-			    c->id, (int)ev->text[c->id].len, ev->text[c->id].p,
-			    c->text);
-		if (c->kind == CK_TEXT && event_has_num(ev, c->id))
-			fail_msg("%s: field %d has number %g", name, c->id,
-			    ev->num[c->id]);
-		if (c->kind == CK_NUM && !event_has_num(ev, c->id))
-			fail_msg("%s: field %d has no number", name, c->id);
-		if (c->kind == CK_NUM && ev->num[c->id] != c->num)
-			fail_msg("%s: field %d is %.17g, want %.17g", name,
-			    c->id, ev->num[c->id], c->num);
-	}
-}
-
 /* A format shaped like nginx's "timed" one, trimmed. */
 #define TIMED_PIECES                                                           \
 	{                                                                      \
@@ -149,151 +93,151 @@ static const struct {
 	struct piece pc[PIECES_MAX];
 	const char *line;
 	enum parse_rc rc;
-	int64_t time_ms; /* checked when rc is PARSE_OK */
-	struct check ck[CHECKS_MAX];
+	int64_t time_ms;                    /* checked when rc is PARSE_OK */
+	struct testutil_exp ck[CHECKS_MAX]; /* fields, see field_names() */
 } parse_cases[] = {
 	{ "timed", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /api/x?a=1 "
 	    "HTTP/1.1\" 200 rt=0.012 urt=0.010 us=200",
 	    PARSE_OK, T0,
-	    { T(FIELD_REMOTE_ADDR, "10.0.0.1"), T(FIELD_METHOD, "GET"),
-		T(FIELD_PATH, "/api/x"), T(FIELD_QUERY, "a=1"),
-		T(FIELD_PROTOCOL, "HTTP/1.1"), N(FIELD_STATUS, "200", 200),
-		N(FIELD_REQUEST_TIME, "0.012", 0.012),
-		N(FIELD_UPSTREAM_RESPONSE_TIME, "0.010", 0.010),
-		N(FIELD_UPSTREAM_STATUS, "200", 200),
-		N(FIELD_CLIENT_DISCONNECTED, "0", 0) } },
+	    { TXT_ONLY("remote_addr", "10.0.0.1"), TXT_ONLY("method", "GET"),
+		TXT_ONLY("path", "/api/x"), TXT_ONLY("query", "a=1"),
+		TXT_ONLY("protocol", "HTTP/1.1"), TXT_NUM("status", "200", 200),
+		TXT_NUM("request_time", "0.012", 0.012),
+		TXT_NUM("upstream_response_time", "0.010", 0.010),
+		TXT_NUM("upstream_status", "200", 200),
+		TXT_NUM("client_disconnected", "0", 0) } },
 	{ "unquoted upstream lists run over ', ' and ' : '", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /pair HTTP/1.1\" "
 	    "502 rt=0.031 urt=0.010, 0.020 : 0.001 us=502, 504 : 200",
 	    PARSE_OK, T0,
-	    { N(FIELD_UPSTREAM_RESPONSE_TIME, "0.010, 0.020 : 0.001",
+	    { TXT_NUM("upstream_response_time", "0.010, 0.020 : 0.001",
 		  0.010 + 0.020 + 0.001),
-		N(FIELD_UPSTREAM_STATUS, "502, 504 : 200", 200) } },
+		TXT_NUM("upstream_status", "502, 504 : 200", 200) } },
 	{ "upstream '-' is text with no number", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"POST /upload "
 	    "HTTP/1.1\" 413 rt=0.000 urt=- us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_UPSTREAM_RESPONSE_TIME, "-"),
-		T(FIELD_UPSTREAM_STATUS, "-"),
-		N(FIELD_REQUEST_TIME, "0.000", 0) } },
+	    { TXT_ONLY("upstream_response_time", "-"),
+		TXT_ONLY("upstream_status", "-"),
+		TXT_NUM("request_time", "0.000", 0) } },
 	{ "upstream list with a '-' element", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 502 "
 	    "rt=1.002 urt=1.001, - us=504, -",
 	    PARSE_OK, T0,
-	    { N(FIELD_UPSTREAM_RESPONSE_TIME, "1.001, -", 1.001),
-		T(FIELD_UPSTREAM_STATUS, "504, -") } },
+	    { TXT_NUM("upstream_response_time", "1.001, -", 1.001),
+		TXT_ONLY("upstream_status", "504, -") } },
 	{ "status -502", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /n HTTP/1.1\" -502 "
 	    "rt=0.001 urt=0.001 us=200",
 	    PARSE_OK, T0,
-	    { N(FIELD_STATUS, "-502", -502),
-		N(FIELD_CLIENT_DISCONNECTED, "1", 1) } },
+	    { TXT_NUM("status", "-502", -502),
+		TXT_NUM("client_disconnected", "1", 1) } },
 	{ "status socket", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /n HTTP/1.1\" "
 	    "socket rt=1.2 urt=- us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_STATUS, "socket"),
-		N(FIELD_CLIENT_DISCONNECTED, "1", 1) } },
+	    { TXT_ONLY("status", "socket"),
+		TXT_NUM("client_disconnected", "1", 1) } },
 	{ "status 000", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /n HTTP/1.1\" 000 "
 	    "rt=0.000 urt=- us=-",
 	    PARSE_OK, T0,
-	    { N(FIELD_STATUS, "000", 0),
-		N(FIELD_CLIENT_DISCONNECTED, "0", 0) } },
+	    { TXT_NUM("status", "000", 0),
+		TXT_NUM("client_disconnected", "0", 0) } },
 	{ "status as python bytes", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /n HTTP/1.0\" "
 	    "b'-502 Bad Gateway' rt=0.000 urt=- us=-",
 	    PARSE_OK, T0,
-	    { N(FIELD_STATUS, "b'-502 Bad Gateway'", -502),
-		N(FIELD_CLIENT_DISCONNECTED, "1", 1),
-		N(FIELD_REQUEST_TIME, "0.000", 0) } },
+	    { TXT_NUM("status", "b'-502 Bad Gateway'", -502),
+		TXT_NUM("client_disconnected", "1", 1),
+		TXT_NUM("request_time", "0.000", 0) } },
 	{ "huge status has no number", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" "
 	    "99999999999999999999 rt=99999999999999999999.5 urt=- us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_STATUS, "99999999999999999999"),
-		A(FIELD_CLIENT_DISCONNECTED),
-		T(FIELD_REQUEST_TIME, "99999999999999999999.5") } },
+	    { TXT_ONLY("status", "99999999999999999999"),
+		ABS("client_disconnected"),
+		TXT_ONLY("request_time", "99999999999999999999.5") } },
 	{ "junk numbers have no number", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 2x0 "
 	    "rt=0.0.1 urt=1e3 us=--5",
 	    PARSE_OK, T0,
-	    { T(FIELD_STATUS, "2x0"), T(FIELD_REQUEST_TIME, "0.0.1"),
-		T(FIELD_UPSTREAM_RESPONSE_TIME, "1e3"),
-		T(FIELD_UPSTREAM_STATUS, "--5") } },
+	    { TXT_ONLY("status", "2x0"), TXT_ONLY("request_time", "0.0.1"),
+		TXT_ONLY("upstream_response_time", "1e3"),
+		TXT_ONLY("upstream_status", "--5") } },
 	{ "request '-' has no parts", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"-\" 400 rt=0.000 urt=- "
 	    "us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_REQUEST, "-"), A(FIELD_METHOD), A(FIELD_PATH),
-		A(FIELD_PROTOCOL) } },
+	    { TXT_ONLY("request", "-"), ABS("method"), ABS("path"),
+		ABS("protocol") } },
 	{ "TLS handshake on a plain port", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] "
 	    "\"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\" 400 "
 	    "rt=0.001 urt=- us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_REQUEST,
+	    { TXT_ONLY("request",
 		  "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03"),
-		A(FIELD_METHOD), A(FIELD_PATH) } },
+		ABS("method"), ABS("path") } },
 	{ "HTTP/0.9 request has no protocol", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /old\" 200 "
 	    "rt=0.001 urt=- us=-",
 	    PARSE_OK, T0,
-	    { T(FIELD_METHOD, "GET"), T(FIELD_PATH, "/old"), A(FIELD_QUERY),
-		A(FIELD_PROTOCOL) } },
+	    { TXT_ONLY("method", "GET"), TXT_ONLY("path", "/old"), ABS("query"),
+		ABS("protocol") } },
 	{ "empty query after '?'", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /a? HTTP/1.1\" 200 "
 	    "rt=0.001 urt=- us=-",
-	    PARSE_OK, T0, { T(FIELD_PATH, "/a"), T(FIELD_QUERY, "") } },
+	    PARSE_OK, T0, { TXT_ONLY("path", "/a"), TXT_ONLY("query", "") } },
 	{ "cut inside the time: not this format", 0, TIMED_PIECES,
-	    "10.0.0.1 [22/Nov/2026:14:4", PARSE_SKIP, 0, { { CK_END } } },
+	    "10.0.0.1 [22/Nov/2026:14:4", PARSE_SKIP, 0, { { 0 } } },
 	{ "bad month is malformed (Nox)", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nox/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 200 "
 	    "rt=0.001 urt=- us=-",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "cached minute, second 61 is malformed", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:61 +0000] \"GET / HTTP/1.1\" 200 "
 	    "rt=0.001 urt=- us=-",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "same minute, next second", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:50 +0000] \"GET / HTTP/1.1\" 200 "
 	    "rt=0.001 urt=- us=-",
-	    PARSE_OK, T0 + 1000, { { CK_END } } },
+	    PARSE_OK, T0 + 1000, { { 0 } } },
 	{ "same minute, other zone", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:15:45:50 +0100] \"GET / HTTP/1.1\" 200 "
 	    "rt=0.001 urt=- us=-",
-	    PARSE_OK, T0 + 1000, { { CK_END } } },
+	    PARSE_OK, T0 + 1000, { { 0 } } },
 	{ "trailing text after the last field", 0,
 	    { V(FIELD_REMOTE_ADDR, LOGFORMAT_TEXT), L(" ["),
 		V(FIELD_TIME, LOGFORMAT_TIME_CLF), L("] "),
 		V(FIELD_STATUS, LOGFORMAT_STATUS), L(";") },
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] 200; extra", PARSE_BAD, 0,
-	    { { CK_END } } },
+	    { { 0 } } },
 	{ "escaped quote inside a quoted value", LOGFORMAT_ESCAPES,
 	    { L("\""), V(FIELD_REQUEST, LOGFORMAT_REQUEST), L("\" \""),
 		V(FIELD_HTTP_USER_AGENT, LOGFORMAT_TEXT), L("\"") },
 	    "\"GET /a\\\"b\\\\ HTTP/1.1\" \"ua \\\"q\\\" \\\\\"", PARSE_OK,
 	    EVENT_TIME_NONE,
-	    { T(FIELD_REQUEST, "GET /a\\\"b\\\\ HTTP/1.1"),
-		T(FIELD_PATH, "/a\\\"b\\\\"),
-		T(FIELD_HTTP_USER_AGENT, "ua \\\"q\\\" \\\\") } },
+	    { TXT_ONLY("request", "GET /a\\\"b\\\\ HTTP/1.1"),
+		TXT_ONLY("path", "/a\\\"b\\\\"),
+		TXT_ONLY("http_user_agent", "ua \\\"q\\\" \\\\") } },
 	{ "with escapes a stray quote in the last field is malformed",
 	    LOGFORMAT_ESCAPES,
 	    { L("\""), V(FIELD_REQUEST, LOGFORMAT_REQUEST), L("\" \""),
 		V(FIELD_HTTP_USER_AGENT, LOGFORMAT_TEXT), L("\"") },
 	    "\"GET / HTTP/1.1\" \"a\" rt=1 \"b\"", PARSE_BAD, EVENT_TIME_NONE,
-	    { { CK_END } } },
+	    { { 0 } } },
 	{ "without escapes the last literal ends the line", 0,
 	    { L("\""), V(FIELD_REQUEST, LOGFORMAT_REQUEST), L("\" \""),
 		V(FIELD_HTTP_USER_AGENT, LOGFORMAT_TEXT), L("\"") },
 	    "\"GET / HTTP/1.1\" \"say \"hi\"\"", PARSE_OK, EVENT_TIME_NONE,
-	    { T(FIELD_HTTP_USER_AGENT, "say \"hi\"") } },
+	    { TXT_ONLY("http_user_agent", "say \"hi\"") } },
 	{ "CRLF: the '\\r' is not part of the last field", 0,
 	    { V(FIELD_REMOTE_ADDR, LOGFORMAT_TEXT), L(" "),
 		V(FIELD_REQUEST_TIME, LOGFORMAT_SEC) },
 	    "10.0.0.1 0.250\r", PARSE_OK, EVENT_TIME_NONE,
-	    { N(FIELD_REQUEST_TIME, "0.250", 0.25) } },
+	    { TXT_NUM("request_time", "0.250", 0.25) } },
 	{ "gunicorn conversions", 0,
 	    { V(FIELD_PID, LOGFORMAT_PID_ANGLE), L(" "),
 		V(FIELD_BODY_BYTES_SENT, LOGFORMAT_INT_DASH0), L(" "),
@@ -302,45 +246,61 @@ static const struct {
 		V(FIELD_UPSTREAM_CONNECT_TIME, LOGFORMAT_SEC_INT), L(" ["),
 		V(FIELD_TIME, LOGFORMAT_TIME_CLF_BR), L("]") },
 	    "<4242> - 50797 51 3 [[22/Nov/2026:14:45:49 +0000]]", PARSE_OK, T0,
-	    { N(FIELD_PID, "<4242>", 4242), N(FIELD_BODY_BYTES_SENT, "-", 0),
-		N(FIELD_REQUEST_TIME, "50797", 0.050797),
-		N(FIELD_UPSTREAM_RESPONSE_TIME, "51", 0.051),
-		N(FIELD_UPSTREAM_CONNECT_TIME, "3", 3),
-		T(FIELD_TIME, "22/Nov/2026:14:45:49 +0000") } },
+	    { TXT_NUM("pid", "<4242>", 4242),
+		TXT_NUM("body_bytes_sent", "-", 0),
+		TXT_NUM("request_time", "50797", 0.050797),
+		TXT_NUM("upstream_response_time", "51", 0.051),
+		TXT_NUM("upstream_connect_time", "3", 3),
+		TXT_ONLY("time", "22/Nov/2026:14:45:49 +0000") } },
 	{ "iso8601 and a request uri", 0,
 	    { V(FIELD_TIME, LOGFORMAT_TIME_ISO), L(" "),
 		V(FIELD_WELLKNOWN, LOGFORMAT_REQUEST_URI) },
 	    "2026-11-22T15:45:49+01:00 /s/p?x=1&y", PARSE_OK, T0,
-	    { T(FIELD_WELLKNOWN, "/s/p?x=1&y"), T(FIELD_PATH, "/s/p"),
-		T(FIELD_QUERY, "x=1&y") } },
+	    { TXT_ONLY("request_uri", "/s/p?x=1&y"), TXT_ONLY("path", "/s/p"),
+		TXT_ONLY("query", "x=1&y") } },
 	{ "msec", 0,
 	    { V(FIELD_TIME, LOGFORMAT_TIME_MSEC), L(" "),
 		V(FIELD_STATUS, LOGFORMAT_STATUS) },
 	    "1795358749.123 200", PARSE_OK, T0 + 123,
-	    { T(FIELD_TIME, "1795358749.123") } },
+	    { TXT_ONLY("time", "1795358749.123") } },
 	{ "no time: failing the first field is another format", 0,
 	    { V(FIELD_REMOTE_ADDR, LOGFORMAT_TEXT), L(" | "),
 		V(FIELD_STATUS, LOGFORMAT_STATUS), L(" | "),
 		V(FIELD_REQUEST, LOGFORMAT_TEXT) },
-	    "10.0.0.1 200 GET", PARSE_SKIP, 0, { { CK_END } } },
+	    "10.0.0.1 200 GET", PARSE_SKIP, 0, { { 0 } } },
 	{ "no time: failing a later field is malformed", 0,
 	    { V(FIELD_REMOTE_ADDR, LOGFORMAT_TEXT), L(" | "),
 		V(FIELD_STATUS, LOGFORMAT_STATUS), L(" | "),
 		V(FIELD_REQUEST, LOGFORMAT_TEXT) },
-	    "10.0.0.1 | 200 GET", PARSE_BAD, 0, { { CK_END } } },
+	    "10.0.0.1 | 200 GET", PARSE_BAD, 0, { { 0 } } },
 	{ "head literal missing", 0,
 	    { L("{\"a\":\""), V(FIELD_REMOTE_ADDR, LOGFORMAT_TEXT), L("\"}") },
-	    "[\"a\"]", PARSE_SKIP, 0, { { CK_END } } },
-	{ "empty", 0, TIMED_PIECES, "", PARSE_SKIP, 0, { { CK_END } } },
-	{ "a lone '\\r'", 0, TIMED_PIECES, "\r", PARSE_SKIP, 0,
-	    { { CK_END } } },
+	    "[\"a\"]", PARSE_SKIP, 0, { { 0 } } },
+	{ "empty", 0, TIMED_PIECES, "", PARSE_SKIP, 0, { { 0 } } },
+	{ "a lone '\\r'", 0, TIMED_PIECES, "\r", PARSE_SKIP, 0, { { 0 } } },
 };
+
+/*
+ * The names of the rows' fields: the well-known ones, and FIELD_WELLKNOWN
+ * (the first id a format's own name gets) as "request_uri".
+ */
+static struct field_table *
+field_names(void)
+{
+	struct field_table *t = malloc(sizeof(*t));
+
+	assert_non_null(t);
+	field_table_init(t);
+	assert_int_equal(field_intern(t, "request_uri", 11), FIELD_WELLKNOWN);
+	return t;
+}
 
 static void
 test_parse_table(void **state)
 {
 	char err[LOGFORMAT_ERR_MAX];
 	struct log_event *ev = calloc(1, sizeof(*ev));
+	struct field_table *t = field_names();
 
 	(void)state;
 	assert_non_null(ev);
@@ -370,14 +330,14 @@ test_parse_table(void **state)
 			    ev->err_off);
 		if (rc != PARSE_OK && ev->err == NULL)
 			fail_msg("%s: no message", name);
-		if (rc == PARSE_OK && ev->time_ms != parse_cases[i].time_ms)
-			fail_msg("%s: time %lld, want %lld", name,
-			    (long long)ev->time_ms,
-			    (long long)parse_cases[i].time_ms);
-		if (rc == PARSE_OK)
-			check_fields(name, ev, parse_cases[i].ck);
+		if (rc == PARSE_OK) {
+			testutil_check_time(name, ev, parse_cases[i].time_ms);
+			testutil_check_fields(
+			    name, t, ev, parse_cases[i].ck, CHECKS_MAX);
+		}
 		logformat_free(lf);
 	}
+	free(t);
 	free(ev);
 }
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "parsers/parser.h"
+#include "tests/unit/testutil.h"
 #include "parsers/compat.h"
 
 #define BIT(id) (UINT64_C(1) << (id))
@@ -44,103 +45,78 @@
 #define T0 INT64_C(1795362606000) /* 22/Nov/2026:15:50:06 +0000 */
 #define T1 INT64_C(1795358749000) /* 22/Nov/2026:14:45:49 +0000 */
 
-enum check_kind {
-	CK_END = 0,
-	CK_TEXT,   /* present, this text, no number */
-	CK_NUM,    /* present, this text, this number */
-	CK_ABSENT, /* not present */
-};
-
-struct check {
-	enum check_kind kind;
-	const char *field;
-	const char *text;
-	double num;
-};
-
-#define T(f, s)                                                                \
-	{                                                                      \
-		CK_TEXT, (f), (s), 0                                           \
-	}
-#define N(f, s, n)                                                             \
-	{                                                                      \
-		CK_NUM, (f), (s), (n)                                          \
-	}
-#define A(f)                                                                   \
-	{                                                                      \
-		CK_ABSENT, (f), NULL, 0                                        \
-	}
-#define CHECKS_MAX 12
-
-static const struct {
-	const char *name;
-	const char *format; /* NULL: combined */
-	const char *line;
-	enum parse_rc rc;
-	int64_t time_ms; /* checked on PARSE_OK */
-	struct check ck[CHECKS_MAX];
-} cases[] = {
+/* format NULL: combined; time_ms and fields checked on PARSE_OK. */
+static const struct testutil_fmt_case cases[] = {
 	{ "combined (realstack)", COMBINED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:06 +0000] \"GET /tiny?s=2 "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\"",
 	    PARSE_OK, T0,
-	    { T("remote_addr", "127.0.0.1"), T("remote_user", "-"),
-		T("time", "22/Nov/2026:15:50:06 +0000"),
-		T("request", "GET /tiny?s=2 HTTP/1.1"), T("method", "GET"),
-		T("path", "/tiny"), T("query", "s=2"),
-		T("protocol", "HTTP/1.1"), N("status", "502", 502),
-		N("body_bytes_sent", "150", 150), T("http_referer", "-"),
-		T("http_user_agent", "curl/7.88.1") } },
+	    { TXT_ONLY("remote_addr", "127.0.0.1"),
+		TXT_ONLY("remote_user", "-"),
+		TXT_ONLY("time", "22/Nov/2026:15:50:06 +0000"),
+		TXT_ONLY("request", "GET /tiny?s=2 HTTP/1.1"),
+		TXT_ONLY("method", "GET"), TXT_ONLY("path", "/tiny"),
+		TXT_ONLY("query", "s=2"), TXT_ONLY("protocol", "HTTP/1.1"),
+		TXT_NUM("status", "502", 502),
+		TXT_NUM("body_bytes_sent", "150", 150),
+		TXT_ONLY("http_referer", "-"),
+		TXT_ONLY("http_user_agent", "curl/7.88.1") } },
 	{ "\\x22 and \\x5C in quoted fields (realstack)", COMBINED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GET "
 	    "/ok?q=%22x%22&raw=\\x22y\\x22 HTTP/1.1\" 200 3 \"-\" \"agent "
 	    "\\x22quoted\\x22 \\x5Cback\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("path", "/ok"), T("query", "q=%22x%22&raw=\\x22y\\x22"),
-		T("http_user_agent", "agent \\x22quoted\\x22 \\x5Cback") } },
+	    { TXT_ONLY("path", "/ok"),
+		TXT_ONLY("query", "q=%22x%22&raw=\\x22y\\x22"),
+		TXT_ONLY(
+		    "http_user_agent", "agent \\x22quoted\\x22 \\x5Cback") } },
 	{ "GARBAGE request line (realstack)", COMBINED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GARBAGE\" 400 150 "
 	    "\"-\" \"-\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("request", "GARBAGE"), A("method"), A("path"),
-		N("status", "400", 400) } },
+	    { TXT_ONLY("request", "GARBAGE"), ABS("method"), ABS("path"),
+		TXT_NUM("status", "400", 400) } },
 	{ "status 009 (realstack)", COMBINED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GET /negative "
 	    "HTTP/1.1\" 009 157 \"-\" \"curl/7.88.1\"",
 	    PARSE_OK, T0 + 2000,
-	    { N("status", "009", 9), N("client_disconnected", "0", 0) } },
+	    { TXT_NUM("status", "009", 9),
+		TXT_NUM("client_disconnected", "0", 0) } },
 	{ "status -502", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET /api/sync "
 	    "HTTP/1.1\" -502 0 \"-\" \"python-requests/2.31\"",
 	    PARSE_OK, T1,
-	    { N("status", "-502", -502), N("client_disconnected", "1", 1) } },
+	    { TXT_NUM("status", "-502", -502),
+		TXT_NUM("client_disconnected", "1", 1) } },
 	{ "status socket", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET /api/sync "
 	    "HTTP/1.1\" socket 0 \"-\" \"python-requests/2.31\"",
 	    PARSE_OK, T1,
-	    { T("status", "socket"), N("client_disconnected", "1", 1) } },
+	    { TXT_ONLY("status", "socket"),
+		TXT_NUM("client_disconnected", "1", 1) } },
 	{ "status 000", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 000 "
 	    "0 \"-\" \"-\"",
-	    PARSE_OK, T1, { N("status", "000", 0) } },
+	    PARSE_OK, T1, { TXT_NUM("status", "000", 0) } },
 	{ "huge numbers", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" "
 	    "99999999999999999999 184467440737095516160 \"-\" \"-\"",
 	    PARSE_OK, T1,
-	    { T("status", "99999999999999999999"),
-		T("body_bytes_sent", "184467440737095516160"),
-		A("client_disconnected") } },
+	    { TXT_ONLY("status", "99999999999999999999"),
+		TXT_ONLY("body_bytes_sent", "184467440737095516160"),
+		ABS("client_disconnected") } },
 	{ "invalid UTF-8 kept as bytes", "escape=none " TIMED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET /\xff\xfe\xc3 "
 	    "HTTP/1.1\" 200 5 \"-\" \"bot \xc0\xaf\" rt=0.001 urt=\"-\" "
 	    "us=\"-\" ua=\"-\" key=\"k\xe2\x82\"",
 	    PARSE_OK, T1,
-	    { T("path", "/\xff\xfe\xc3"), T("http_user_agent", "bot \xc0\xaf"),
-		T("http_x_api_key", "k\xe2\x82") } },
+	    { TXT_ONLY("path", "/\xff\xfe\xc3"),
+		TXT_ONLY("http_user_agent", "bot \xc0\xaf"),
+		TXT_ONLY("http_x_api_key", "k\xe2\x82") } },
 	{ "CRLF: '\\r' stripped from the last field", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 200 "
 	    "5 \"-\" \"curl/8.0\"\r",
-	    PARSE_OK, T1, { T("http_user_agent", "curl/8.0") } },
+	    PARSE_OK, T1, { TXT_ONLY("http_user_agent", "curl/8.0") } },
 	{ "timed with lists (realstack)", TIMED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GET /pair "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\" rt=0.000 urt=\"0.000, "
@@ -148,13 +124,13 @@ static const struct {
 	    "ua=\"unix:/tmp/klaxon-stack.lv7R2l/run/stale.sock, "
 	    "unix:/tmp/klaxon-stack.lv7R2l/run/gone.sock\" key=\"-\"",
 	    PARSE_OK, T0 + 2000,
-	    { N("request_time", "0.000", 0),
-		N("upstream_response_time", "0.000, 0.000", 0),
-		N("upstream_status", "502, 502", 502),
-		T("upstream_addr",
+	    { TXT_NUM("request_time", "0.000", 0),
+		TXT_NUM("upstream_response_time", "0.000, 0.000", 0),
+		TXT_NUM("upstream_status", "502, 502", 502),
+		TXT_ONLY("upstream_addr",
 		    "unix:/tmp/klaxon-stack.lv7R2l/run/stale.sock, "
 		    "unix:/tmp/klaxon-stack.lv7R2l/run/gone.sock"),
-		T("http_x_api_key", "-") } },
+		TXT_ONLY("http_x_api_key", "-") } },
 	{ "timed with a key (realstack)", TIMED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GET "
 	    "/custom/api/contacts?t=0.05 HTTP/1.1\" 200 31 \"-\" "
@@ -162,36 +138,39 @@ static const struct {
 	    "ua=\"unix:/tmp/klaxon-stack.lv7R2l/run/custom.sock\" "
 	    "key=\"key-alpha\"",
 	    PARSE_OK, T0 + 2000,
-	    { T("path", "/custom/api/contacts"), T("query", "t=0.05"),
-		N("request_time", "0.051", 0.051),
-		N("upstream_response_time", "0.052", 0.052),
-		N("upstream_status", "200", 200),
-		T("http_x_api_key", "key-alpha") } },
+	    { TXT_ONLY("path", "/custom/api/contacts"),
+		TXT_ONLY("query", "t=0.05"),
+		TXT_NUM("request_time", "0.051", 0.051),
+		TXT_NUM("upstream_response_time", "0.052", 0.052),
+		TXT_NUM("upstream_status", "200", 200),
+		TXT_ONLY("http_x_api_key", "key-alpha") } },
 	{ "timed, upstream '-' (realstack)", TIMED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:07 +0000] \"GET "
 	    "/pywsgi/sleep?s=1.2 HTTP/1.1\" 499 0 \"-\" \"curl/7.88.1\" "
 	    "rt=0.499 urt=\"0.499\" us=\"-\" "
 	    "ua=\"unix:/tmp/klaxon-stack.lv7R2l/run/pywsgi.sock\" key=\"-\"",
 	    PARSE_OK, T0 + 1000,
-	    { N("status", "499", 499), T("upstream_status", "-"),
-		N("upstream_response_time", "0.499", 0.499) } },
+	    { TXT_NUM("status", "499", 499), TXT_ONLY("upstream_status", "-"),
+		TXT_NUM("upstream_response_time", "0.499", 0.499) } },
 	{ "unquoted upstream lists", UNQUOTED_UPSTREAM,
 	    "10.1.2.3 [22/Nov/2026:14:45:49 +0000] \"GET /x HTTP/1.1\" 504 "
 	    "0.010, 0.020 : 1.000 502, 504 : 504 10.0.0.1:80, 10.0.0.2:80 : "
 	    "unix:/run/app.sock 1.031",
 	    PARSE_OK, T1,
-	    { N("upstream_response_time", "0.010, 0.020 : 1.000",
+	    { TXT_NUM("upstream_response_time", "0.010, 0.020 : 1.000",
 		  0.010 + 0.020 + 1.000),
-		N("upstream_status", "502, 504 : 504", 504),
-		T("upstream_addr",
+		TXT_NUM("upstream_status", "502, 504 : 504", 504),
+		TXT_ONLY("upstream_addr",
 		    "10.0.0.1:80, 10.0.0.2:80 : unix:/run/app.sock"),
-		N("request_time", "1.031", 1.031) } },
+		TXT_NUM("request_time", "1.031", 1.031) } },
 	{ "unquoted upstream '-'", UNQUOTED_UPSTREAM,
 	    "10.1.2.3 [22/Nov/2026:14:45:49 +0000] \"GET /x HTTP/1.1\" 404 - "
 	    "- - 0.000",
 	    PARSE_OK, T1,
-	    { T("upstream_response_time", "-"), T("upstream_status", "-"),
-		T("upstream_addr", "-"), N("request_time", "0.000", 0) } },
+	    { TXT_ONLY("upstream_response_time", "-"),
+		TXT_ONLY("upstream_status", "-"),
+		TXT_ONLY("upstream_addr", "-"),
+		TXT_NUM("request_time", "0.000", 0) } },
 	{ "escape=json (realstack)", JSONLOG,
 	    "{\"time\":\"2026-11-22T15:50:08+00:00\",\"remote_addr\":"
 	    "\"127.0.0.1\",\"request\":\"GET /ok?q=%22x%22&raw=\\\"y\\\" "
@@ -202,12 +181,13 @@ static const struct {
 	    "\"http_user_agent\":\"agent \\\"quoted\\\" \\\\back\","
 	    "\"http_x_api_key\":\"\"}",
 	    PARSE_OK, T0 + 2000,
-	    { T("request", "GET /ok?q=%22x%22&raw=\\\"y\\\" HTTP/1.1"),
-		T("path", "/ok"), T("query", "q=%22x%22&raw=\\\"y\\\""),
-		N("status", "200", 200),
-		N("upstream_response_time", "0.001", 0.001),
-		T("http_user_agent", "agent \\\"quoted\\\" \\\\back"),
-		T("http_x_api_key", "") } },
+	    { TXT_ONLY("request", "GET /ok?q=%22x%22&raw=\\\"y\\\" HTTP/1.1"),
+		TXT_ONLY("path", "/ok"),
+		TXT_ONLY("query", "q=%22x%22&raw=\\\"y\\\""),
+		TXT_NUM("status", "200", 200),
+		TXT_NUM("upstream_response_time", "0.001", 0.001),
+		TXT_ONLY("http_user_agent", "agent \\\"quoted\\\" \\\\back"),
+		TXT_ONLY("http_x_api_key", "") } },
 	{ "escape=json, empty values (realstack)", JSONLOG,
 	    "{\"time\":\"2026-11-22T15:50:08+00:00\",\"remote_addr\":"
 	    "\"127.0.0.1\",\"request\":\"GARBAGE\",\"status\":400,"
@@ -216,43 +196,47 @@ static const struct {
 	    "\"upstream_response_time\":\"\",\"http_user_agent\":\"\","
 	    "\"http_x_api_key\":\"\"}",
 	    PARSE_OK, T0 + 2000,
-	    { T("upstream_status", ""), T("upstream_response_time", ""),
-		N("request_time", "0.004", 0.004), A("method") } },
+	    { TXT_ONLY("upstream_status", ""),
+		TXT_ONLY("upstream_response_time", ""),
+		TXT_NUM("request_time", "0.004", 0.004), ABS("method") } },
 	{ "$time_iso8601", "$time_iso8601 $status",
 	    "2026-11-22T16:45:49+02:00 200", PARSE_OK, T1,
-	    { T("time", "2026-11-22T16:45:49+02:00") } },
+	    { TXT_ONLY("time", "2026-11-22T16:45:49+02:00") } },
 	{ "$msec", "$msec $status $request_time", "1795358749.250 200 0.125",
-	    PARSE_OK, T1 + 250, { N("request_time", "0.125", 0.125) } },
+	    PARSE_OK, T1 + 250, { TXT_NUM("request_time", "0.125", 0.125) } },
 	{ "${var} and an unknown variable",
 	    "${remote_addr}:${remote_port} $Time_Local|$foo_bar|$status",
 	    "10.1.2.3:52144 22/Nov/2026:14:45:49 +0000|anything at "
 	    "all|204",
 	    PARSE_OK, T1,
-	    { T("remote_addr", "10.1.2.3"), T("remote_port", "52144"),
-		T("foo_bar", "anything at all"), N("status", "204", 204) } },
+	    { TXT_ONLY("remote_addr", "10.1.2.3"),
+		TXT_ONLY("remote_port", "52144"),
+		TXT_ONLY("foo_bar", "anything at all"),
+		TXT_NUM("status", "204", 204) } },
 	{ "$request_uri, $request_method, $args",
 	    "$request_method $request_uri ($args) $status",
 	    "POST /hook/in?x=1&y=2 (x=1&y=2) 201", PARSE_OK, EVENT_TIME_NONE,
-	    { T("method", "POST"), T("request_uri", "/hook/in?x=1&y=2"),
-		T("path", "/hook/in"), T("query", "x=1&y=2"),
-		N("status", "201", 201) } },
-	{ "empty line", COMBINED, "", PARSE_SKIP, 0, { { CK_END } } },
-	{ "'\\r' alone", COMBINED, "\r", PARSE_SKIP, 0, { { CK_END } } },
+	    { TXT_ONLY("method", "POST"),
+		TXT_ONLY("request_uri", "/hook/in?x=1&y=2"),
+		TXT_ONLY("path", "/hook/in"), TXT_ONLY("query", "x=1&y=2"),
+		TXT_NUM("status", "201", 201) } },
+	{ "empty line", COMBINED, "", PARSE_SKIP, 0, { { 0 } } },
+	{ "'\\r' alone", COMBINED, "\r", PARSE_SKIP, 0, { { 0 } } },
 	{ "cut mid-quote", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 200 "
 	    "5 \"-\" \"Mozilla/5.0 (X11; Li",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "cut inside the request", COMBINED,
 	    "10.1.2.3 - - [22/Nov/2026:14:45:49 +0000] \"GET /very/lo",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "bad month", COMBINED,
 	    "10.1.2.3 - - [22/Nob/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 200 "
 	    "5 \"-\" \"-\"",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "more fields than the format", COMBINED,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:08 +0000] \"GET /pair "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\" rt=0.000 urt=\"0.000\"",
-	    PARSE_BAD, 0, { { CK_END } } },
+	    PARSE_BAD, 0, { { 0 } } },
 	{ "nginx error line (realstack)", COMBINED,
 	    "2026/11/22 15:50:06 [error] 91817#91817: *6 connect() to "
 	    "unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock failed (11: "
@@ -261,102 +245,25 @@ static const struct {
 	    "/tiny?s=2 HTTP/1.1\", upstream: "
 	    "\"http://unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock:/sleep?s=2\","
 	    " host: \"127.0.0.1:53883\"",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 	{ "nginx error line, json format", JSONLOG,
 	    "2026/11/22 15:50:06 [error] 91817#91817: *6 no live upstreams "
 	    "while connecting to upstream",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 	{ "combined line, json format", JSONLOG,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:06 +0000] \"GET /tiny?s=2 "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\"",
-	    PARSE_SKIP, 0, { { CK_END } } },
+	    PARSE_SKIP, 0, { { 0 } } },
 };
-
-static void
-check_fields(const char *name, const struct field_table *t,
-    const struct log_event *ev, const struct check *ck)
-{
-	for (size_t i = 0; i < CHECKS_MAX && ck[i].kind != CK_END; i++) {
-		const struct check *c = &ck[i];
-		int id = field_lookup(t, c->field, strlen(c->field));
-
-		if (id < 0)
-			fail_msg("%s: no field \"%s\"", name, c->field);
-		if (c->kind == CK_ABSENT) {
-			if (event_has(ev, id))
-				fail_msg("%s: %s present (\"%.*s\")", name,
-				    c->field, (int)ev->text[id].len,
-				    ev->text[id].p);
-			continue;
-		}
-		if (!event_has(ev, id))
-			fail_msg("%s: %s absent", name, c->field);
-		if (!sv_eq_cstr(ev->text[id], c->text))
-			fail_msg("%s: %s is \"%.*s\", want \"%s\"", name,
-			    c->field, (int)ev->text[id].len, ev->text[id].p,
-			    c->text);
-		if (c->kind == CK_TEXT && event_has_num(ev, id))
-			fail_msg("%s: %s has number %g", name, c->field,
-			    ev->num[id]);
-		if (c->kind == CK_NUM && !event_has_num(ev, id))
-			fail_msg("%s: %s has no number", name, c->field);
-		if (c->kind == CK_NUM && ev->num[id] != c->num)
-			fail_msg("%s: %s is %.17g, want %.17g", name, c->field,
-			    ev->num[id], c->num);
-	}
-}
-
-static struct parser_prog *
-compile(const char *format, struct field_table *t)
-{
-	struct parser_opts o = { format, NULL, t };
-	char err[128];
-	struct parser_prog *prog;
-
-	field_table_init(t);
-	prog = nginx_access_parser.compile(&o, err, sizeof(err));
-	if (prog == NULL)
-		fail_msg(
-		    "compile \"%s\": %s", format ? format : "combined", err);
-	return prog;
-}
 
 static void
 test_lines(void **state)
 {
-	struct field_table *t = malloc(sizeof(*t));
-	struct log_event *ev = malloc(sizeof(*ev));
-
 	(void)state;
-	assert_non_null(t);
-	assert_non_null(ev);
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct parser_prog *prog = compile(cases[i].format, t);
-		enum parse_rc rc = nginx_access_parser.parse(
-		    prog, cases[i].line, strlen(cases[i].line), ev);
-
-		if (rc != cases[i].rc)
-			fail_msg("%s: rc %d, want %d (%s at %zu)",
-			    cases[i].name, rc, cases[i].rc,
-			    ev->err ? ev->err : "-", ev->err_off);
-		if (rc == PARSE_BAD && ev->err == NULL)
-			fail_msg("%s: no message", cases[i].name);
-		if (rc == PARSE_OK && ev->time_ms != cases[i].time_ms)
-			fail_msg("%s: time %lld, want %lld", cases[i].name,
-			    (long long)ev->time_ms,
-			    (long long)cases[i].time_ms);
-		if (rc == PARSE_OK)
-			check_fields(cases[i].name, t, ev, cases[i].ck);
-		nginx_access_parser.prog_free(prog);
-	}
-	free(ev);
-	free(t);
+	testutil_run_fmt_cases(&nginx_access_parser, cases, NELEM(cases));
 }
 
-static const struct {
-	const char *format;
-	const char *err;
-} compile_errors[] = {
+static const struct testutil_compile_error compile_errors[] = {
 	{ "$remote_addr \"$request", "column 14: unbalanced quote" },
 	{ "$remote_addr - $remote_user [$time_local] \"$request\" $status "
 	  "\"$http_user_agent",
@@ -379,28 +286,9 @@ static const struct {
 static void
 test_compile_errors(void **state)
 {
-	struct field_table *t = malloc(sizeof(*t));
-	char err[128];
-
 	(void)state;
-	assert_non_null(t);
-	for (size_t i = 0; i < NELEM(compile_errors); i++) {
-		struct parser_opts o = { compile_errors[i].format, NULL, t };
-		struct parser_prog *prog;
-
-		field_table_init(t);
-		err[0] = '\0';
-		prog = nginx_access_parser.compile(&o, err, sizeof(err));
-		if (prog != NULL) {
-			nginx_access_parser.prog_free(prog);
-			fail_msg("\"%s\": compiled", compile_errors[i].format);
-		}
-		if (strstr(err, compile_errors[i].err) == NULL)
-			fail_msg("\"%s\": error \"%s\", want \"%s\"",
-			    compile_errors[i].format, err,
-			    compile_errors[i].err);
-	}
-	free(t);
+	testutil_run_compile_errors(
+	    &nginx_access_parser, compile_errors, NELEM(compile_errors));
 }
 
 /* 65 distinct unknown variables: the 65th id does not exist. */
@@ -408,18 +296,16 @@ static void
 test_too_many_fields(void **state)
 {
 	struct field_table *t = malloc(sizeof(*t));
-	char fmt[1024], err[128];
+	char fmt[1024];
 	size_t n = 0;
-	struct parser_opts o = { fmt, NULL, t };
 
 	(void)state;
 	assert_non_null(t);
-	field_table_init(t);
 	for (int i = 0; i < FIELD_MAX + 1; i++)
 		n += (size_t)snprintf(fmt + n, sizeof(fmt) - n, "$v%d ", i);
 	assert_true(n < sizeof(fmt));
-	assert_null(nginx_access_parser.compile(&o, err, sizeof(err)));
-	assert_non_null(strstr(err, "more than 64 fields"));
+	testutil_compile_fails(
+	    &nginx_access_parser, fmt, NULL, t, "more than 64 fields");
 	free(t);
 }
 
@@ -441,7 +327,7 @@ test_produces_and_want(void **state)
 	(void)state;
 	assert_non_null(t);
 	assert_non_null(ev);
-	prog = compile(COMBINED, t);
+	prog = testutil_compile(&nginx_access_parser, COMBINED, NULL, t);
 	p = nginx_access_parser.produces(prog);
 	assert_true(p & BIT(FIELD_TIME));
 	assert_true(p & BIT(FIELD_PATH));
@@ -450,7 +336,7 @@ test_produces_and_want(void **state)
 	assert_false(p & BIT(FIELD_REQUEST_TIME));
 	nginx_access_parser.prog_free(prog);
 
-	prog = compile(TIMED, t);
+	prog = testutil_compile(&nginx_access_parser, TIMED, NULL, t);
 	key = field_lookup(t, "http_x_api_key", 14);
 	assert_true(key >= FIELD_WELLKNOWN);
 	p = nginx_access_parser.produces(prog);
@@ -503,7 +389,7 @@ test_long_lines(void **state)
 	assert_non_null(buf);
 	assert_non_null(t);
 	assert_non_null(ev);
-	prog = compile(COMBINED, t);
+	prog = testutil_compile(&nginx_access_parser, COMBINED, NULL, t);
 	ua = FIELD_HTTP_USER_AGENT;
 
 	memcpy(buf, head, sizeof(head) - 1);
@@ -538,6 +424,16 @@ test_long_lines(void **state)
  * numeric status, in each of the three formats nginx wrote them in.
  */
 static void
+check_realstack_line(
+    const char *path, unsigned n, const struct log_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->time_ms < T0 || ev->time_ms > T0 + 3600000 ||
+	    !event_has_num(ev, FIELD_STATUS))
+		fail_msg("%s:%u: no time or status", path, n);
+}
+
+static void
 test_realstack_files(void **state)
 {
 	static const struct {
@@ -548,43 +444,19 @@ test_realstack_files(void **state)
 		{ "tests/data/realstack/nginx-access-json.log", JSONLOG },
 	};
 	struct field_table *t = malloc(sizeof(*t));
-	struct log_event *ev = malloc(sizeof(*ev));
-	char line[8192];
 
 	(void)state;
 	assert_non_null(t);
-	assert_non_null(ev);
 	for (size_t i = 0; i < NELEM(files); i++) {
-		FILE *f = fopen(files[i].path, "r");
-		struct parser_prog *prog;
-		unsigned n = 0;
+		struct parser_prog *prog = testutil_compile(
+		    &nginx_access_parser, files[i].format, NULL, t);
+		unsigned n = testutil_parse_file(files[i].path,
+		    &nginx_access_parser, prog, check_realstack_line, NULL);
 
-		if (f == NULL)
-			fail_msg("%s: cannot open (run from the top directory)",
-			    files[i].path);
-		prog = compile(files[i].format, t);
-		while (fgets(line, sizeof(line), f) != NULL) {
-			size_t len = strlen(line);
-			enum parse_rc rc;
-
-			if (len > 0 && line[len - 1] == '\n')
-				len--;
-			n++;
-			rc = nginx_access_parser.parse(prog, line, len, ev);
-			if (rc != PARSE_OK)
-				fail_msg("%s:%u: rc %d (%s at %zu)",
-				    files[i].path, n, rc, ev->err, ev->err_off);
-			if (ev->time_ms < T0 || ev->time_ms > T0 + 3600000 ||
-			    !event_has_num(ev, FIELD_STATUS))
-				fail_msg("%s:%u: no time or status",
-				    files[i].path, n);
-		}
-		fclose(f);
 		nginx_access_parser.prog_free(prog);
 		if (n < 100)
 			fail_msg("%s: only %u lines", files[i].path, n);
 	}
-	free(ev);
 	free(t);
 }
 

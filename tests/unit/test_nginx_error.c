@@ -18,191 +18,178 @@
 #include <cmocka.h>
 
 #include "parsers/parser.h"
+#include "tests/unit/testutil.h"
 
 #include "parsers/compat.h"
 
-enum { X_END = 0, X_TEXT, X_NUM, X_ABSENT };
-
-struct exp {
-	int how;
-	int id;
-	const char *text;
-	double num;
-};
-
-#define TXT(id, s) { X_TEXT, (id), (s), 0 }
-#define NUM(id, v) { X_NUM, (id), NULL, (v) }
-#define ABS(id)	   { X_ABSENT, (id), NULL, 0 }
-
 #define T_0808 1795362608000 /* 2026-11-22T15:50:08Z */
 
-static const struct tcase {
-	const char *name, *line;
-	enum parse_rc rc;
-	int64_t time_ms; /* 0: not checked */
-	const char *kind;
-	struct exp exp[16];
-} cases[] = {
+/*
+ * One row per record, its line kept whole on one line (so clang-format is
+ * off). time_ms 0: any time, but one there; kind NULL: no "error" field.
+ */
+/* clang-format off */
+static const struct testutil_kind_case cases[] = {
 	/* realstack */
 	{ "body_too_large", "2026/11/22 15:50:08 [error] 8112#8112: *61 client intended to send too large body: 10240 bytes, client: 127.0.0.1, server: realstack.local, request: \"POST /upload HTTP/1.1\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "body_too_large",
-	    { TXT(FIELD_LEVEL, "error"), NUM(FIELD_PID, 8112),
-		NUM(FIELD_TID, 8112), NUM(FIELD_CID, 61),
-		NUM(FIELD_BODY_BYTES, 10240),
-		TXT(FIELD_MESSAGE, "client intended to send too large body: 10240 bytes"),
-		TXT(FIELD_CLIENT, "127.0.0.1"),
-		TXT(FIELD_SERVER, "realstack.local"),
-		TXT(FIELD_REQUEST, "POST /upload HTTP/1.1"),
-		TXT(FIELD_METHOD, "POST"), TXT(FIELD_PATH, "/upload"),
-		TXT(FIELD_PROTOCOL, "HTTP/1.1"), ABS(FIELD_QUERY),
-		TXT(FIELD_HOST, "127.0.0.1:53883"), ABS(FIELD_UPSTREAM),
-		ABS(FIELD_ERRNO) } },
+	    { TXT("level", "error"), NUM("pid", 8112),
+		NUM("tid", 8112), NUM("cid", 61),
+		NUM("body_bytes", 10240),
+		TXT("message", "client intended to send too large body: 10240 bytes"),
+		TXT("client", "127.0.0.1"),
+		TXT("server", "realstack.local"),
+		TXT("request", "POST /upload HTTP/1.1"),
+		TXT("method", "POST"), TXT("path", "/upload"),
+		TXT("protocol", "HTTP/1.1"), ABS("query"),
+		TXT("host", "127.0.0.1:53883"), ABS("upstream"),
+		ABS("errno") } },
 	{ "chunked body_too_large", "2026/11/22 15:50:08 [error] 8112#8112: *62 client intended to send too large chunked body: 0+10240 bytes, client: 127.0.0.1, server: realstack.local, request: \"POST /upload HTTP/1.1\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "body_too_large",
-	    { NUM(FIELD_BODY_BYTES, 10240), TXT(FIELD_BODY_BYTES, "0+10240"),
-		TXT(FIELD_REQUEST, "POST /upload HTTP/1.1") } },
+	    { NUM("body_bytes", 10240), TXT("body_bytes", "0+10240"),
+		TXT("request", "POST /upload HTTP/1.1") } },
 	{ "chunked body_too_large sum", "2026/11/22 15:50:08 [error] 8112#8112: *62 client intended to send too large chunked body: 3145700+100 bytes, client: 127.0.0.1, server: x, request: \"POST /files HTTP/1.1\", host: \"127.0.0.1\"",
 	    PARSE_OK, T_0808, "body_too_large",
-	    { NUM(FIELD_BODY_BYTES, 3145800) } },
+	    { NUM("body_bytes", 3145800) } },
 	{ "connect EAGAIN", "2026/11/22 15:50:06 [error] 8112#8112: *8 connect() to unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock failed (11: Resource temporarily unavailable) while connecting to upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /tiny?s=2 HTTP/1.1\", upstream: \"http://unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock:/sleep?s=2\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808 - 2000, "upstream_connect_failed",
-	    { NUM(FIELD_ERRNO, 11),
-		TXT(FIELD_ERRNO_TEXT, "Resource temporarily unavailable"),
-		TXT(FIELD_MESSAGE, "connect() to unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock failed (11: Resource temporarily unavailable) while connecting to upstream"),
-		TXT(FIELD_UPSTREAM, "http://unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock:/sleep?s=2"),
-		TXT(FIELD_PATH, "/tiny"), TXT(FIELD_QUERY, "s=2"),
-		NUM(FIELD_CID, 8) } },
+	    { NUM("errno", 11),
+		TXT("errno_text", "Resource temporarily unavailable"),
+		TXT("message", "connect() to unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock failed (11: Resource temporarily unavailable) while connecting to upstream"),
+		TXT("upstream", "http://unix:/tmp/klaxon-stack.lv7R2l/run/tiny.sock:/sleep?s=2"),
+		TXT("path", "/tiny"), TXT("query", "s=2"),
+		NUM("cid", 8) } },
 	{ "connect ENOENT crit", "2026/11/22 15:50:08 [crit] 8112#8112: *83 connect() to unix:/tmp/klaxon-stack.lv7R2l/run/gone.sock failed (2: No such file or directory) while connecting to upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /pair HTTP/1.1\", upstream: \"http://unix:/tmp/klaxon-stack.lv7R2l/run/gone.sock:/ok\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "upstream_connect_failed",
-	    { TXT(FIELD_LEVEL, "crit"), NUM(FIELD_ERRNO, 2),
-		TXT(FIELD_ERRNO, "2"),
-		TXT(FIELD_ERRNO_TEXT, "No such file or directory") } },
+	    { TXT("level", "crit"), NUM("errno", 2),
+		TXT("errno", "2"),
+		TXT("errno_text", "No such file or directory") } },
 	{ "connect ECONNREFUSED", "2026/11/22 15:50:08 [error] 8112#8112: *81 connect() to unix:/tmp/klaxon-stack.lv7R2l/run/stale.sock failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /stale HTTP/1.1\", upstream: \"http://unix:/tmp/klaxon-stack.lv7R2l/run/stale.sock:/ok\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "upstream_connect_failed",
-	    { NUM(FIELD_ERRNO, 111),
-		TXT(FIELD_ERRNO_TEXT, "Connection refused") } },
+	    { NUM("errno", 111),
+		TXT("errno_text", "Connection refused") } },
 	{ "connect timeout", "2026/11/22 15:50:13 [error] 8112#8112: *203 upstream timed out (110: Connection timed out) while connecting to upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /uwsgi/sleep?s=0.8 HTTP/1.1\", upstream: \"uwsgi://127.0.0.1:33029\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808 + 5000, "upstream_timed_out",
-	    { NUM(FIELD_ERRNO, 110), TXT(FIELD_UPSTREAM, "uwsgi://127.0.0.1:33029") } },
+	    { NUM("errno", 110), TXT("upstream", "uwsgi://127.0.0.1:33029") } },
 	{ "read timeout", "2026/11/22 15:50:07 [error] 8112#8112: *40 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /slow?s=1.5 HTTP/1.1\", upstream: \"http://unix:/tmp/klaxon-stack.lv7R2l/run/main.sock/sleep?s=1.5\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808 - 1000, "upstream_timed_out",
-	    { TXT(FIELD_ERRNO_TEXT, "Connection timed out") } },
+	    { TXT("errno_text", "Connection timed out") } },
 	{ "no live upstreams", "2026/11/22 15:50:08 [error] 8112#8112: *86 no live upstreams while connecting to upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /pair HTTP/1.1\", upstream: \"http://klx_pair/ok\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "no_live_upstreams",
-	    { ABS(FIELD_ERRNO), TXT(FIELD_UPSTREAM, "http://klx_pair/ok") } },
+	    { ABS("errno"), TXT("upstream", "http://klx_pair/ok") } },
 	{ "prematurely closed", "2026/11/22 15:50:08 [error] 8112#8112: *54 upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /uwsgi/sleep?s=3 HTTP/1.1\", upstream: \"uwsgi://127.0.0.1:33029\", host: \"127.0.0.1:53883\"",
-	    PARSE_OK, T_0808, "upstream_prematurely_closed", { ABS(FIELD_ERRNO) } },
+	    PARSE_OK, T_0808, "upstream_prematurely_closed", { ABS("errno") } },
 	{ "open failed", "2026/11/22 15:50:08 [error] 8112#8112: *73 open() \"/tmp/klaxon-stack.lv7R2l/nginx/www/static/missing.css\" failed (2: No such file or directory), client: 127.0.0.1, server: realstack.local, request: \"GET /static/missing.css HTTP/1.1\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "open_failed",
-	    { NUM(FIELD_ERRNO, 2),
-		TXT(FIELD_MESSAGE, "open() \"/tmp/klaxon-stack.lv7R2l/nginx/www/static/missing.css\" failed (2: No such file or directory)"),
-		TXT(FIELD_PATH, "/static/missing.css") } },
+	    { NUM("errno", 2),
+		TXT("message", "open() \"/tmp/klaxon-stack.lv7R2l/nginx/www/static/missing.css\" failed (2: No such file or directory)"),
+		TXT("path", "/static/missing.css") } },
 	{ "limiting requests", "2026/11/22 15:50:08 [error] 8112#8112: *77 limiting requests, excess: 1.983 by zone \"klx_req\", client: 127.0.0.1, server: realstack.local, request: \"GET /limited.txt HTTP/1.1\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "limiting_requests",
-	    { TXT(FIELD_MESSAGE, "limiting requests, excess: 1.983 by zone \"klx_req\"") } },
+	    { TXT("message", "limiting requests, excess: 1.983 by zone \"klx_req\"") } },
 	{ "limiting connections", "2026/11/22 15:50:06 [error] 8112#8112: *56 limiting connections by zone \"klx_conn\", client: 127.0.0.1, server: realstack.local, request: \"GET /conn?s=1 HTTP/1.1\", host: \"127.0.0.1:53883\"",
-	    PARSE_OK, T_0808 - 2000, "limiting_connections", { ABS(FIELD_ERRNO) } },
+	    PARSE_OK, T_0808 - 2000, "limiting_connections", { ABS("errno") } },
 	{ "other kept", "2026/11/22 15:50:08 [error] 8112#8112: *69 upstream sent no valid HTTP/1.0 header while reading response header from upstream, client: 127.0.0.1, server: realstack.local, request: \"GET /negative HTTP/1.1\", upstream: \"http://unix:/tmp/klaxon-stack.lv7R2l/run/main.sock:/negative\", host: \"127.0.0.1:53883\"",
 	    PARSE_OK, T_0808, "other",
-	    { TXT(FIELD_MESSAGE, "upstream sent no valid HTTP/1.0 header while reading response header from upstream") } },
+	    { TXT("message", "upstream sent no valid HTTP/1.0 header while reading response header from upstream") } },
 	{ "worker_connections no cid", "2026/11/22 15:53:36 [alert] 11874#11874: 8 worker_connections are not enough",
 	    PARSE_OK, T_0808 + 208000, "worker_connections_exhausted",
-	    { TXT(FIELD_LEVEL, "alert"), ABS(FIELD_CID), ABS(FIELD_CLIENT),
-		TXT(FIELD_MESSAGE, "8 worker_connections are not enough") } },
+	    { TXT("level", "alert"), ABS("cid"), ABS("client"),
+		TXT("message", "8 worker_connections are not enough") } },
 	/* source-worded */
 	{ "notice no cid", "2026/11/22 14:45:48 [notice] 123#123: signal process started",
 	    PARSE_OK, 1795358748000, "other",
-	    { TXT(FIELD_LEVEL, "notice"), NUM(FIELD_PID, 123),
-		NUM(FIELD_TID, 123), ABS(FIELD_CID),
-		TXT(FIELD_MESSAGE, "signal process started"),
-		ABS(FIELD_CLIENT), ABS(FIELD_ERRNO), ABS(FIELD_TRACEBACK) } },
+	    { TXT("level", "notice"), NUM("pid", 123),
+		NUM("tid", 123), ABS("cid"),
+		TXT("message", "signal process started"),
+		ABS("client"), ABS("errno"), ABS("traceback") } },
 	{ "tid 0", "2026/11/22 14:45:48 [notice] 123#0: signal process started",
-	    PARSE_OK, 0, "other", { NUM(FIELD_TID, 0) } },
+	    PARSE_OK, 0, "other", { NUM("tid", 0) } },
 	{ "accept4 EMFILE", "2026/11/22 14:46:02 [crit] 8112#8112: accept4() failed (24: Too many open files)",
 	    PARSE_OK, 0, "too_many_open_files",
-	    { NUM(FIELD_ERRNO, 24), TXT(FIELD_ERRNO_TEXT, "Too many open files"),
-		ABS(FIELD_CLIENT) } },
+	    { NUM("errno", 24), TXT("errno_text", "Too many open files"),
+		ABS("client") } },
 	{ "open EMFILE", "2026/11/22 14:46:02 [crit] 8112#8112: *78 open() \"/var/www/static/app.css\" failed (24: Too many open files), client: 10.1.2.3, server: www.example.net, request: \"GET /static/app.css HTTP/1.1\", host: \"www.example.net\"",
-	    PARSE_OK, 0, "too_many_open_files", { NUM(FIELD_ERRNO, 24) } },
+	    PARSE_OK, 0, "too_many_open_files", { NUM("errno", 24) } },
 	{ "worker_connections upstream", "2026/11/22 14:46:01 [alert] 8112#8112: *77 512 worker_connections are not enough while connecting to upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/items HTTP/1.1\", upstream: \"http://127.0.0.1:8000/v1/items\", host: \"api.example.net\"",
 	    PARSE_OK, 0, "worker_connections_exhausted",
-	    { TXT(FIELD_SERVER, "api.example.net") } },
+	    { TXT("server", "api.example.net") } },
 	{ "invalid header", "2026/11/22 14:46:03 [error] 8112#8112: *80 upstream sent invalid header: \"X-Debug\\x0D...\" while reading response header from upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/debug HTTP/1.1\", upstream: \"http://127.0.0.1:8000/v1/debug\", host: \"api.example.net\"",
 	    PARSE_OK, 0, "upstream_sent_invalid_header",
-	    { TXT(FIELD_UPSTREAM, "http://127.0.0.1:8000/v1/debug") } },
+	    { TXT("upstream", "http://127.0.0.1:8000/v1/debug") } },
 	{ "buffered + referrer with comma", "2026/11/22 14:46:04 [warn] 8112#8112: *81 an upstream response is buffered to a temporary file /var/lib/nginx/proxy/1/00/0000000001 while reading upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/export.csv HTTP/1.1\", upstream: \"http://127.0.0.1:8000/v1/export.csv\", host: \"api.example.net\", referrer: \"https://app.example.net/reports?from=2026-11-01, to=2026-11-22\"",
 	    PARSE_OK, 0, "upstream_buffering_to_temp_file",
-	    { TXT(FIELD_LEVEL, "warn"),
-		TXT(FIELD_HOST, "api.example.net"),
-		TXT(FIELD_REFERRER, "https://app.example.net/reports?from=2026-11-01, to=2026-11-22") } },
+	    { TXT("level", "warn"),
+		TXT("host", "api.example.net"),
+		TXT("referrer", "https://app.example.net/reports?from=2026-11-01, to=2026-11-22") } },
 	{ "ssl handshake, no request", "2026/11/22 14:46:05 [info] 8112#8112: *82 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 10.9.8.7, server: 0.0.0.0:443",
 	    PARSE_OK, 0, "ssl_handshake_failed",
-	    { ABS(FIELD_ERRNO), TXT(FIELD_CLIENT, "10.9.8.7"),
-		TXT(FIELD_SERVER, "0.0.0.0:443"), ABS(FIELD_REQUEST),
-		ABS(FIELD_HOST) } },
+	    { ABS("errno"), TXT("client", "10.9.8.7"),
+		TXT("server", "0.0.0.0:443"), ABS("request"),
+		ABS("host") } },
 	{ "client timed out", "2026/11/22 14:46:06 [info] 8112#8112: *83 client timed out (110: Connection timed out) while reading client request headers, client: 10.9.8.7, server: api.example.net, request: \"POST /v1/upload HTTP/1.1\", host: \"api.example.net\"",
-	    PARSE_OK, 0, "client_timed_out", { NUM(FIELD_ERRNO, 110) } },
+	    PARSE_OK, 0, "client_timed_out", { NUM("errno", 110) } },
 	{ "client closed", "2026/11/22 14:46:07 [info] 8112#8112: *84 client closed connection while waiting for request, client: 10.9.8.7, server: 0.0.0.0:80",
 	    PARSE_OK, 0, "client_closed_connection",
-	    { TXT(FIELD_SERVER, "0.0.0.0:80") } },
+	    { TXT("server", "0.0.0.0:80") } },
 	{ "client prematurely closed", "2026/11/22 14:46:07 [info] 8112#8112: *85 client prematurely closed connection while sending to client, client: 10.9.8.7, server: www.example.net, request: \"GET /big.iso HTTP/1.1\", upstream: \"http://127.0.0.1:8000/big.iso\", host: \"www.example.net\"",
 	    PARSE_OK, 0, "client_closed_connection", { { 0 } } },
 	{ "recv reset, subrequest", "2026/11/22 14:46:08 [error] 8112#8112: *86 recv() failed (104: Connection reset by peer) while reading response header from upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/items HTTP/1.1\", subrequest: \"/auth\", upstream: \"http://127.0.0.1:9000/auth\", host: \"api.example.net\"",
 	    PARSE_OK, 0, "other",
-	    { NUM(FIELD_ERRNO, 104), TXT(FIELD_REQUEST, "GET /v1/items HTTP/1.1"),
-		TXT(FIELD_UPSTREAM, "http://127.0.0.1:9000/auth") } },
+	    { NUM("errno", 104), TXT("request", "GET /v1/items HTTP/1.1"),
+		TXT("upstream", "http://127.0.0.1:9000/auth") } },
 	{ "stream context", "2026/11/22 14:46:10 [error] 8112#8112: *95 connect() failed (111: Connection refused) while connecting to upstream, client: 10.1.2.3, server: 0.0.0.0:5432, upstream: \"10.0.0.5:5432\", bytes from/to client:0/0, bytes from/to upstream:0/0",
 	    PARSE_OK, 0, "upstream_connect_failed",
-	    { TXT(FIELD_UPSTREAM, "10.0.0.5:5432"), TXT(FIELD_SERVER, "0.0.0.0:5432"),
-		ABS(FIELD_REQUEST), NUM(FIELD_ERRNO, 111) } },
+	    { TXT("upstream", "10.0.0.5:5432"), TXT("server", "0.0.0.0:5432"),
+		ABS("request"), NUM("errno", 111) } },
 	{ "connect EHOSTUNREACH", "2026/11/22 14:46:11 [error] 8112#8112: *96 connect() to 10.0.0.7:8000 failed (113: No route to host) while connecting to upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/items HTTP/1.1\", upstream: \"http://10.0.0.7:8000/v1/items\", host: \"api.example.net\"",
 	    PARSE_OK, 0, "upstream_connect_failed",
-	    { NUM(FIELD_ERRNO, 113), TXT(FIELD_ERRNO_TEXT, "No route to host") } },
+	    { NUM("errno", 113), TXT("errno_text", "No route to host") } },
 	{ "connect EACCES", "2026/11/22 14:46:11 [crit] 8112#8112: *97 connect() to unix:/run/app.sock failed (13: Permission denied) while connecting to upstream, client: 10.1.2.3, server: api.example.net, request: \"GET /v1/items HTTP/1.1\", upstream: \"http://unix:/run/app.sock:/v1/items\", host: \"api.example.net\"",
-	    PARSE_OK, 0, "upstream_connect_failed", { NUM(FIELD_ERRNO, 13) } },
+	    PARSE_OK, 0, "upstream_connect_failed", { NUM("errno", 13) } },
 	{ "fastcgi traceback", "2026/11/22 14:46:09 [error] 8112#8112: *91 FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined variable $user in /var/www/index.php on line 12\nPHP message: PHP Fatal error:  Uncaught Error: Call to a member function id() on null in /var/www/index.php:13\" while reading response header from upstream, client: 10.1.2.3, server: www.example.net, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/run/php/php8.2-fpm.sock:\", host: \"www.example.net\"",
 	    PARSE_OK, 0, "other",
-	    { TXT(FIELD_MESSAGE, "FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined variable $user in /var/www/index.php on line 12"),
-		TXT(FIELD_TRACEBACK, "PHP message: PHP Fatal error:  Uncaught Error: Call to a member function id() on null in /var/www/index.php:13\" while reading response header from upstream"),
-		TXT(FIELD_CLIENT, "10.1.2.3"), TXT(FIELD_PATH, "/"),
-		TXT(FIELD_UPSTREAM, "fastcgi://unix:/run/php/php8.2-fpm.sock:"),
-		TXT(FIELD_HOST, "www.example.net"), ABS(FIELD_ERRNO) } },
+	    { TXT("message", "FastCGI sent in stderr: \"PHP message: PHP Warning:  Undefined variable $user in /var/www/index.php on line 12"),
+		TXT("traceback", "PHP message: PHP Fatal error:  Uncaught Error: Call to a member function id() on null in /var/www/index.php:13\" while reading response header from upstream"),
+		TXT("client", "10.1.2.3"), TXT("path", "/"),
+		TXT("upstream", "fastcgi://unix:/run/php/php8.2-fpm.sock:"),
+		TXT("host", "www.example.net"), ABS("errno") } },
 	{ "traceback CRLF", "2026/11/22 14:46:09 [error] 1#1: *9 FastCGI sent in stderr: \"a\r\nb\" while reading response header from upstream, client: 10.1.2.3, server: s\r\n",
 	    PARSE_OK, 0, "other",
-	    { TXT(FIELD_MESSAGE, "FastCGI sent in stderr: \"a"),
-		TXT(FIELD_TRACEBACK, "b\" while reading response header from upstream"),
-		TXT(FIELD_SERVER, "s") } },
+	    { TXT("message", "FastCGI sent in stderr: \"a"),
+		TXT("traceback", "b\" while reading response header from upstream"),
+		TXT("server", "s") } },
 	{ "traceback without context", "2026/11/22 14:46:09 [error] 1#1: *9 FastCGI sent in stderr: \"line one\nline two\nline three",
 	    PARSE_OK, 0, "other",
-	    { TXT(FIELD_TRACEBACK, "line two\nline three"), ABS(FIELD_CLIENT) } },
+	    { TXT("traceback", "line two\nline three"), ABS("client") } },
 	/* context parsing corners */
 	{ "request with quote and comma", "2026/11/22 14:46:09 [error] 1#1: *9 open() \"/x\" failed (2: No such file or directory), client: 10.1.2.3, server: s, request: \"GET /a\", b=\"c HTTP/1.1\", host: \"h\"",
 	    PARSE_OK, 0, "open_failed",
-	    { TXT(FIELD_REQUEST, "GET /a\", b=\"c HTTP/1.1"), TXT(FIELD_HOST, "h"),
-		TXT(FIELD_PROTOCOL, "HTTP/1.1") } },
+	    { TXT("request", "GET /a\", b=\"c HTTP/1.1"), TXT("host", "h"),
+		TXT("protocol", "HTTP/1.1") } },
 	{ "\\x22 in a quoted value", "2026/11/22 14:46:09 [error] 1#1: *9 open() \"/x\" failed (2: No such file or directory), client: 10.1.2.3, server: s, request: \"GET /q?a=\\x22b\\x22 HTTP/1.1\", host: \"h\"",
 	    PARSE_OK, 0, "open_failed",
-	    { TXT(FIELD_REQUEST, "GET /q?a=\\x22b\\x22 HTTP/1.1"),
-		TXT(FIELD_QUERY, "a=\\x22b\\x22") } },
+	    { TXT("request", "GET /q?a=\\x22b\\x22 HTTP/1.1"),
+		TXT("query", "a=\\x22b\\x22") } },
 	{ "cut mid-quote (2048 cap)", "2026/11/22 14:46:09 [error] 1#1: *9 open() \"/x\" failed (2: No such file or directory), client: 10.1.2.3, server: s, request: \"GET /very/long/pa",
 	    PARSE_OK, 0, "open_failed",
-	    { TXT(FIELD_REQUEST, "GET /very/long/pa"), TXT(FIELD_PATH, "/very/long/pa"),
-		ABS(FIELD_PROTOCOL), ABS(FIELD_HOST) } },
+	    { TXT("request", "GET /very/long/pa"), TXT("path", "/very/long/pa"),
+		ABS("protocol"), ABS("host") } },
 	{ "garbage request line", "2026/11/22 14:46:09 [info] 1#1: *9 client sent invalid method while reading client request line, client: 10.1.2.3, server: s, request: \"\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03\"",
 	    PARSE_OK, 0, "other",
-	    { TXT(FIELD_REQUEST, "\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03"),
-		ABS(FIELD_METHOD) } },
+	    { TXT("request", "\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03"),
+		ABS("method") } },
 	{ "invalid UTF-8 in message", "2026/11/22 14:46:09 [error] 1#1: *9 open() \"/caf\xc3\x28\xff\" failed (2: No such file or directory), client: 10.1.2.3, server: s",
-	    PARSE_OK, 0, "open_failed", { NUM(FIELD_ERRNO, 2) } },
+	    PARSE_OK, 0, "open_failed", { NUM("errno", 2) } },
 	{ "fake context in message", "2026/11/22 14:46:09 [error] 1#1: *9 upstream sent invalid header: \"a, client: x\" while reading response header from upstream, client: 10.1.2.3, server: s, request: \"GET / HTTP/1.1\"",
 	    PARSE_OK, 0, "upstream_sent_invalid_header",
-	    { TXT(FIELD_CLIENT, "10.1.2.3"), TXT(FIELD_SERVER, "s") } },
+	    { TXT("client", "10.1.2.3"), TXT("server", "s") } },
 	{ "errno-like text in a path", "2026/11/22 14:46:09 [error] 1#1: *9 open() \"/a (1: b) c\" failed (13: Permission denied), client: 10.1.2.3, server: s",
 	    PARSE_OK, 0, "open_failed",
-	    { NUM(FIELD_ERRNO, 13), TXT(FIELD_ERRNO_TEXT, "Permission denied") } },
+	    { NUM("errno", 13), TXT("errno_text", "Permission denied") } },
 	{ "CRLF", "2026/11/22 14:45:48 [notice] 123#123: signal process started\r\n",
 	    PARSE_OK, 0, "other",
-	    { TXT(FIELD_MESSAGE, "signal process started") } },
+	    { TXT("message", "signal process started") } },
 	/* malformed and foreign */
 	{ "empty", "", PARSE_SKIP, 0, NULL, { { 0 } } },
 	{ "newline only", "\r", PARSE_SKIP, 0, NULL, { { 0 } } },
@@ -217,101 +204,25 @@ static const struct tcase {
 	{ "huge tid", "2026/11/22 14:45:48 [error] 1#99999999999999999999: x", PARSE_BAD, 0, NULL, { { 0 } } },
 	{ "huge cid", "2026/11/22 14:45:48 [error] 1#1: *99999999999999999999 x", PARSE_BAD, 0, NULL, { { 0 } } },
 	{ "max cid", "2026/11/22 14:45:48 [error] 1#1: *18446744073709551615 x",
-	    PARSE_OK, 0, "other", { NUM(FIELD_CID, 18446744073709551615.0) } },
+	    PARSE_OK, 0, "other", { NUM("cid", 18446744073709551615.0) } },
 	{ "huge body bytes", "2026/11/22 14:45:48 [error] 1#1: *1 client intended to send too large body: 99999999999999999999999 bytes, client: 1.2.3.4, server: s",
-	    PARSE_OK, 0, "body_too_large", { ABS(FIELD_BODY_BYTES) } },
+	    PARSE_OK, 0, "body_too_large", { ABS("body_bytes") } },
 	{ "huge errno", "2026/11/22 14:45:48 [error] 1#1: *1 recv() failed (99999999999999999999: x)",
-	    PARSE_OK, 0, "other", { ABS(FIELD_ERRNO) } },
+	    PARSE_OK, 0, "other", { ABS("errno") } },
 	{ "pid without tid", "2026/11/22 14:45:48 [error] 123: x", PARSE_BAD, 0, NULL, { { 0 } } },
 	{ "cut in prefix", "2026/11/22 14:45:48 [err", PARSE_BAD, 0, NULL, { { 0 } } },
 	{ "cut after date", "2026/11/22 14:45:48 [", PARSE_BAD, 0, NULL, { { 0 } } },
 };
-
-static void
-check_event(const char *name, const struct log_event *ev,
-    const struct exp *exp, size_t n)
-{
-	for (size_t i = 0; i < n && exp[i].how != X_END; i++) {
-		const struct exp *x = &exp[i];
-
-		switch (x->how) {
-		case X_TEXT:
-			if (!event_has(ev, x->id) ||
-			    !sv_eq_cstr(ev->text[x->id], x->text))
-				fail_msg("%s: field %d is \"%.*s\", want \"%s\"",
-				    name, x->id,
-				    event_has(ev, x->id) ? (int)ev->text[x->id].len : 6,
-				    event_has(ev, x->id) ? ev->text[x->id].p : "absent",
-				    x->text);
-			break;
-		case X_NUM:
-			if (!event_has_num(ev, x->id) || ev->num[x->id] != x->num)
-				fail_msg("%s: field %d num %.17g (has %d), want %.17g",
-				    name, x->id, ev->num[x->id],
-				    event_has_num(ev, x->id), x->num);
-			break;
-		case X_ABSENT:
-			if (event_has(ev, x->id))
-				fail_msg("%s: field %d should be absent, is "
-					 "\"%.*s\"",
-				    name, x->id, (int)ev->text[x->id].len,
-				    ev->text[x->id].p);
-			break;
-		default:
-			fail_msg("%s: bad expectation", name);
-		}
-	}
-}
-
-static struct parser_prog *
-compile_zone(const char *tz)
-{
-	struct parser_opts opts = { NULL, tz, NULL };
-	char err[256];
-	struct parser_prog *prog =
-	    nginx_error_parser.compile(&opts, err, sizeof(err));
-
-	if (prog == NULL)
-		fail_msg("compile %s: %s", tz ? tz : "(host)", err);
-	return prog;
-}
+/* clang-format on */
 
 static void
 test_cases(void **state)
 {
-	struct parser_prog *prog = compile_zone("UTC");
-	struct log_event ev;
+	struct parser_prog *prog =
+	    testutil_compile(&nginx_error_parser, NULL, "UTC", NULL);
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		const struct tcase *c = &cases[i];
-		size_t len = strlen(c->line);
-		enum parse_rc rc;
-
-		rc = nginx_error_parser.parse(prog, c->line, len, &ev);
-		if (rc != c->rc)
-			fail_msg("%s: rc %d, want %d (err %s)", c->name, rc, c->rc,
-			    ev.err ? ev.err : "-");
-		if (rc == PARSE_BAD && (ev.err == NULL || ev.err[0] == '\0'))
-			fail_msg("%s: PARSE_BAD without a message", c->name);
-		if (rc != PARSE_OK)
-			continue;
-		if (c->time_ms && ev.time_ms != c->time_ms)
-			fail_msg("%s: time %lld, want %lld", c->name,
-			    (long long)ev.time_ms, (long long)c->time_ms);
-		if (ev.time_ms == EVENT_TIME_NONE)
-			fail_msg("%s: no time", c->name);
-		if (!event_has(&ev, FIELD_ERROR) ||
-		    !sv_eq_cstr(ev.text[FIELD_ERROR], c->kind))
-			fail_msg("%s: kind \"%.*s\", want \"%s\"", c->name,
-			    (int)ev.text[FIELD_ERROR].len, ev.text[FIELD_ERROR].p,
-			    c->kind);
-		if ((ev.numeric & ~ev.present) != 0)
-			fail_msg("%s: numeric without text", c->name);
-		if ((ev.present & ~nginx_error_parser.produces(prog)) != 0)
-			fail_msg("%s: field outside produces()", c->name);
-		check_event(c->name, &ev, c->exp, NELEM(c->exp));
-	}
+	testutil_run_kind_cases(&nginx_error_parser, prog, cases, NELEM(cases));
 	nginx_error_parser.prog_free(prog);
 }
 
@@ -323,41 +234,47 @@ test_zone(void **state)
 		const char *tz, *line;
 		int64_t time_ms;
 	} cases_tz[] = {
-		{ "Europe/Berlin", "2026/11/22 15:50:08 [notice] 1#1: x", T_0808 - 3600000 },
-		{ "Europe/Berlin", "2026/07/15 12:00:00 [notice] 1#1: x", 1784109600000 },
-		{ "Europe/Berlin", "2026/10/25 02:30:00 [notice] 1#1: x", 1792888200000 },
-		{ "America/New_York", "2026/11/22 15:50:08 [notice] 1#1: x", T_0808 + 5 * 3600000 },
-		{ "Asia/Kolkata", "2026/11/22 21:20:08 [notice] 1#1: x", T_0808 },
+		{ "Europe/Berlin", "2026/11/22 15:50:08 [notice] 1#1: x",
+		    T_0808 - 3600000 },
+		{ "Europe/Berlin", "2026/07/15 12:00:00 [notice] 1#1: x",
+		    1784109600000 },
+		{ "Europe/Berlin", "2026/10/25 02:30:00 [notice] 1#1: x",
+		    1792888200000 },
+		{ "America/New_York", "2026/11/22 15:50:08 [notice] 1#1: x",
+		    T_0808 + 5 * 3600000 },
+		{ "Asia/Kolkata", "2026/11/22 21:20:08 [notice] 1#1: x",
+		    T_0808 },
 	};
 	struct log_event ev;
 	char err[256];
-	struct parser_opts bad = { NULL, "Mars/Base", NULL };
-	struct parser_opts fmt = { "$remote_addr", "UTC", NULL };
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases_tz); i++) {
-		struct parser_prog *prog = compile_zone(cases_tz[i].tz);
+		struct parser_prog *prog = testutil_compile(
+		    &nginx_error_parser, NULL, cases_tz[i].tz, NULL);
 
-		assert_int_equal(nginx_error_parser.parse(prog, cases_tz[i].line,
-		    strlen(cases_tz[i].line), &ev), PARSE_OK);
+		assert_int_equal(
+		    nginx_error_parser.parse(
+			prog, cases_tz[i].line, strlen(cases_tz[i].line), &ev),
+		    PARSE_OK);
 		if (ev.time_ms != cases_tz[i].time_ms)
-			fail_msg("%s %s: %lld", cases_tz[i].tz, cases_tz[i].line,
-			    (long long)ev.time_ms);
+			fail_msg("%s %s: %lld", cases_tz[i].tz,
+			    cases_tz[i].line, (long long)ev.time_ms);
 		nginx_error_parser.prog_free(prog);
 	}
 	/* No opts at all: the host's zone ($TZ or /etc/localtime). */
 	{
-		struct parser_prog *host = nginx_error_parser.compile(NULL, err,
-		    sizeof(err));
+		struct parser_prog *host =
+		    nginx_error_parser.compile(NULL, err, sizeof(err));
 
 		if (host == NULL)
 			fail_msg("host zone: %s", err);
 		nginx_error_parser.prog_free(host);
 	}
-	assert_null(nginx_error_parser.compile(&bad, err, sizeof(err)));
-	assert_non_null(strstr(err, "unknown time zone"));
-	assert_null(nginx_error_parser.compile(&fmt, err, sizeof(err)));
-	assert_non_null(strstr(err, "log_format"));
+	testutil_compile_fails(
+	    &nginx_error_parser, NULL, "Mars/Base", NULL, "unknown time zone");
+	testutil_compile_fails(
+	    &nginx_error_parser, "$remote_addr", "UTC", NULL, "log_format");
 	nginx_error_parser.prog_free(NULL);
 }
 
@@ -365,10 +282,7 @@ test_zone(void **state)
 static void
 test_continuation(void **state)
 {
-	static const struct {
-		const char *line;
-		bool cont;
-	} cases_c[] = {
+	static const struct testutil_cont_case cases_c[] = {
 		{ "2026/11/22 14:45:48 [notice] 123#123: x", false },
 		{ "2026/11/22 14:45:48 [", false },
 		{ "2026/11/22 14:45:48 ", true },
@@ -379,13 +293,8 @@ test_continuation(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases_c); i++) {
-		bool got = nginx_error_parser.is_continuation(NULL,
-		    cases_c[i].line, strlen(cases_c[i].line));
-
-		if (got != cases_c[i].cont)
-			fail_msg("\"%s\": %d", cases_c[i].line, got);
-	}
+	testutil_run_cont_cases(
+	    &nginx_error_parser, NULL, cases_c, NELEM(cases_c));
 }
 
 /* want(): fields outside the mask may stay unset, the kind never. */
@@ -393,19 +302,21 @@ static void
 test_want(void **state)
 {
 	const char *line = cases[3].line; /* connect EAGAIN */
-	struct parser_prog *prog = compile_zone("UTC");
+	struct parser_prog *prog =
+	    testutil_compile(&nginx_error_parser, NULL, "UTC", NULL);
 	struct log_event ev;
 
 	(void)state;
 	nginx_error_parser.want(prog, UINT64_C(1) << FIELD_ERROR);
-	assert_int_equal(nginx_error_parser.parse(prog, line, strlen(line), &ev),
-	    PARSE_OK);
-	assert_true(sv_eq_cstr(ev.text[FIELD_ERROR], "upstream_connect_failed"));
+	assert_int_equal(
+	    nginx_error_parser.parse(prog, line, strlen(line), &ev), PARSE_OK);
+	assert_true(
+	    sv_eq_cstr(ev.text[FIELD_ERROR], "upstream_connect_failed"));
 	assert_false(event_has(&ev, FIELD_CLIENT));
 	assert_false(event_has(&ev, FIELD_PATH));
 	nginx_error_parser.want(prog, ~UINT64_C(0));
-	assert_int_equal(nginx_error_parser.parse(prog, line, strlen(line), &ev),
-	    PARSE_OK);
+	assert_int_equal(
+	    nginx_error_parser.parse(prog, line, strlen(line), &ev), PARSE_OK);
 	assert_true(event_has(&ev, FIELD_PATH));
 	nginx_error_parser.prog_free(prog);
 }
@@ -414,12 +325,13 @@ test_want(void **state)
 static void
 test_huge(void **state)
 {
-	static const char *const fills[] = { "a", ", client: ", " (1: ",
-		"\"", ", ", ", host: \"" };
+	static const char *const fills[] = { "a", ", client: ", " (1: ", "\"",
+		", ", ", host: \"" };
 	const size_t cap = 1024 * 1024;
 	const char *head = "2026/11/22 14:45:48 [error] 1#1: *1 ";
 	char *buf = malloc(cap);
-	struct parser_prog *prog = compile_zone("UTC");
+	struct parser_prog *prog =
+	    testutil_compile(&nginx_error_parser, NULL, "UTC", NULL);
 	struct log_event ev;
 
 	(void)state;
@@ -443,10 +355,10 @@ test_huge(void **state)
 		    "open() \"/x\" failed (2: No such file or directory), client: 1.2.3.4, server: s, request: \"GET /");
 
 		memset(buf + n, 'p', 2048 - n);
-		assert_int_equal(nginx_error_parser.parse(prog, buf, 2048, &ev),
-		    PARSE_OK);
-		assert_int_equal(ev.text[FIELD_REQUEST].len,
-		    2048 - (n - strlen("GET /")));
+		assert_int_equal(
+		    nginx_error_parser.parse(prog, buf, 2048, &ev), PARSE_OK);
+		assert_int_equal(
+		    ev.text[FIELD_REQUEST].len, 2048 - (n - strlen("GET /")));
 	}
 	free(buf);
 	nginx_error_parser.prog_free(prog);
@@ -458,8 +370,8 @@ test_huge(void **state)
  * pid and a message.
  */
 static void
-parse_file(const char *path, struct parser_prog *prog, size_t *nrec,
-    size_t *nkind_other)
+check_record(
+    const char *path, unsigned n, const struct log_event *ev, void *arg)
 {
 	static const char *const kinds[] = { "body_too_large",
 		"upstream_connect_failed", "upstream_timed_out",
@@ -470,57 +382,14 @@ parse_file(const char *path, struct parser_prog *prog, size_t *nrec,
 		"open_failed", "limiting_requests", "limiting_connections",
 		"ssl_handshake_failed", "client_timed_out",
 		"client_closed_connection", "other" };
-	FILE *f = fopen(path, "r");
-	char line[8192], *rec = malloc(1 << 20);
-	size_t rlen = 0;
-	bool more = true;
-	struct log_event ev;
+	size_t *nkind_other = arg;
+	size_t k = testutil_kind_index(path, n, ev, kinds, NELEM(kinds));
 
-	if (f == NULL)
-		fail_msg("%s: cannot open (run from the repository root)", path);
-	assert_non_null(rec);
-	while (more) {
-		size_t n = 0;
-
-		more = fgets(line, sizeof(line), f) != NULL;
-		if (more) {
-			n = strlen(line);
-			if (n && line[n - 1] == '\n')
-				line[--n] = '\0';
-		}
-		if (more && rlen > 0 &&
-		    nginx_error_parser.is_continuation(prog, line, n)) {
-			rec[rlen++] = '\n';
-			memcpy(rec + rlen, line, n);
-			rlen += n;
-			continue;
-		}
-		if (rlen > 0) {
-			size_t k;
-
-			if (nginx_error_parser.parse(prog, rec, rlen, &ev) != PARSE_OK)
-				fail_msg("%s: record %zu not OK: %s", path, *nrec,
-				    ev.err ? ev.err : "skip");
-			for (k = 0; k < NELEM(kinds); k++) {
-				if (sv_eq_cstr(ev.text[FIELD_ERROR], kinds[k]))
-					break;
-			}
-			if (k == NELEM(kinds))
-				fail_msg("%s: record %zu: unknown kind", path, *nrec);
-			if (k == NELEM(kinds) - 1)
-				(*nkind_other)++;
-			if (!event_has_num(&ev, FIELD_PID) ||
-			    !event_has(&ev, FIELD_LEVEL) ||
-			    !event_has(&ev, FIELD_MESSAGE))
-				fail_msg("%s: record %zu: missing fields", path,
-				    *nrec);
-			(*nrec)++;
-		}
-		memcpy(rec, line, n);
-		rlen = n;
-	}
-	fclose(f);
-	free(rec);
+	if (k == NELEM(kinds) - 1)
+		(*nkind_other)++;
+	if (!event_has_num(ev, FIELD_PID) || !event_has(ev, FIELD_LEVEL) ||
+	    !event_has(ev, FIELD_MESSAGE))
+		fail_msg("%s: record %u: missing fields", path, n);
 }
 
 static void
@@ -534,13 +403,15 @@ test_files(void **state)
 		{ "tests/data/realstack/nginx-small-error.log", 1, 0 },
 		{ "tests/data/nginx_error/source-worded.log", 18, 4 },
 	};
-	struct parser_prog *prog = compile_zone("UTC");
+	struct parser_prog *prog =
+	    testutil_compile(&nginx_error_parser, NULL, "UTC", NULL);
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(files); i++) {
-		size_t nrec = 0, nother = 0;
+		size_t nother = 0;
+		size_t nrec = testutil_parse_file(files[i].path,
+		    &nginx_error_parser, prog, check_record, &nother);
 
-		parse_file(files[i].path, prog, &nrec, &nother);
 		if (nrec < files[i].min_records || nother > files[i].max_other)
 			fail_msg("%s: %zu records, %zu other", files[i].path,
 			    nrec, nother);

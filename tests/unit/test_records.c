@@ -12,45 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "agent/reader.h"
 #include "agent/records.h"
 #include "parsers/parser.h"
-
-static char tmpdir[] = "/tmp/klaxon-test-records-XXXXXX";
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
-}
-
-static const char *
-write_file(const char *name, const void *data, size_t len)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-	return path;
-}
+#include "tests/unit/testutil.h"
 
 static const char *
 write_gz(const char *name, const char *const *members, size_t n)
@@ -58,7 +25,7 @@ write_gz(const char *name, const char *const *members, size_t n)
 	static char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	snprintf(path, sizeof(path), "%s/%s", testutil_tmpdir(), name);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	/* One gzip member per string, concatenated like logrotate does. */
@@ -69,7 +36,7 @@ write_gz(const char *name, const char *const *members, size_t n)
 		char buf[4096];
 		size_t got;
 
-		snprintf(tmp, sizeof(tmp), "%s/member.gz", tmpdir);
+		snprintf(tmp, sizeof(tmp), "%s/member.gz", testutil_tmpdir());
 		gz = gzopen(tmp, "wb");
 		gzwrite(gz, members[i], (unsigned)strlen(members[i]));
 		gzclose(gz);
@@ -129,7 +96,7 @@ test_reader_plain(void **state)
 
 		if (strcmp(cases[i].name, "nul byte kept") == 0)
 			len = 6;
-		p = write_file("plain.log", cases[i].data, len);
+		p = testutil_write_file("plain.log", cases[i].data, len);
 		assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_EOF);
 		if (strcmp(cases[i].name, "nul byte kept") == 0) {
 			/* %.*s stops at the NUL: check the length instead. */
@@ -137,8 +104,8 @@ test_reader_plain(void **state)
 			const char *line;
 			size_t l;
 			uint32_t fl;
-			assert_int_equal(reader_next(r, &line, &l, &fl),
-			    READER_LINE);
+			assert_int_equal(
+			    reader_next(r, &line, &l, &fl), READER_LINE);
 			assert_int_equal(l, 3);
 			reader_close(r);
 			continue;
@@ -163,7 +130,7 @@ test_reader_long_line(void **state)
 	(void)state;
 	memset(data, 'x', big);
 	memcpy(data + big, "\nok\n", 4);
-	r = reader_open(write_file("long.log", data, big + 4), 1000);
+	r = reader_open(testutil_write_file("long.log", data, big + 4), 1000);
 	assert_non_null(r);
 	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
 	assert_int_equal(len, 1000);
@@ -175,8 +142,9 @@ test_reader_long_line(void **state)
 	assert_int_equal(reader_long_lines(r), 1);
 	reader_close(r);
 	/* A long line with no newline at all ends the file cleanly. */
-	assert_int_equal(read_all(write_file("long2.log", data, big), 100,
-	    out, sizeof(out)), READER_EOF);
+	assert_int_equal(read_all(testutil_write_file("long2.log", data, big),
+			     100, out, sizeof(out)),
+	    READER_EOF);
 	free(data);
 }
 
@@ -203,7 +171,7 @@ test_reader_gzip(void **state)
 	buf = malloc((size_t)size);
 	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
 	fclose(f);
-	p = write_file("cut.gz", buf, (size_t)size - 8);
+	p = testutil_write_file("cut.gz", buf, (size_t)size - 8);
 	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_ERR);
 	assert_true(strncmp(out, "one|two", 7) == 0);
 	free(buf);
@@ -236,19 +204,19 @@ test_reader_gzip_edges(void **state)
 	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
 	fclose(f);
 	/* 512 zero bytes after the member: padding, read cleanly. */
-	p = write_file("padded.gz", buf, (size_t)size + 512);
+	p = testutil_write_file("padded.gz", buf, (size_t)size + 512);
 	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_EOF);
 	assert_string_equal(out, "a|b");
 	/* Garbage after the member: the lines, then an error. */
 	memcpy(buf + size, "junk", 4);
-	p = write_file("junk.gz", buf, (size_t)size + 4);
+	p = testutil_write_file("junk.gz", buf, (size_t)size + 4);
 	assert_int_equal(read_all(p, 0, out, sizeof(out)), READER_ERR);
 	assert_string_equal(out, "a|b");
 	free(buf);
 
 	/* More than the inflating ring holds (4 x 1 MiB), each line read
 	 * back in order. */
-	snprintf(path, sizeof(path), "%s/big.gz", tmpdir);
+	snprintf(path, sizeof(path), "%s/big.gz", testutil_tmpdir());
 	gz = gzopen(path, "wb1");
 	big = malloc(64);
 	for (size_t i = 0; i < n; i++) {
@@ -262,8 +230,8 @@ test_reader_gzip_edges(void **state)
 	assert_non_null(r);
 	for (size_t i = 0; i < n; i++) {
 		char want[64];
-		int k = snprintf(want, sizeof(want), "line %zu of the big file",
-		    i);
+		int k =
+		    snprintf(want, sizeof(want), "line %zu of the big file", i);
 		assert_int_equal(reader_next(r, &line, &l, &fl), READER_LINE);
 		if (l != (size_t)k || memcmp(line, want, l) != 0)
 			fail_msg("line %zu: got \"%.*s\"", i, (int)l, line);
@@ -300,8 +268,8 @@ test_records_grouping(void **state)
 		.is_continuation = cont };
 	static const struct parser single = { .name = "single" };
 	static const char *const lines[] = { " orphan", "[a] head one",
-		"Traceback (most recent call last):", "  File x", "[b] head two",
-		"[c] three", "  tail" };
+		"Traceback (most recent call last):", "  File x",
+		"[b] head two", "[c] three", "  tail" };
 	static const char *const want[] = { " orphan",
 		"[a] head one\nTraceback (most recent call last):\n  File x",
 		"[b] head two", "[c] three\n  tail" };
@@ -313,7 +281,8 @@ test_records_grouping(void **state)
 	(void)state;
 	assert_int_equal(records_init(&r, &multi, NULL, 0), 0);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (records_push(&r, lines[i], strlen(lines[i]), 0, &out, &fl)) {
+		if (records_push(
+			&r, lines[i], strlen(lines[i]), 0, &out, &fl)) {
 			assert_true(got < 4);
 			if (!sv_eq_cstr(out, want[got]))
 				fail_msg("record %zu: got \"%.*s\"", got,
@@ -348,8 +317,8 @@ test_records_cap(void **state)
 	assert_int_equal(records_init(&r, &multi, NULL, 32), 0);
 	assert_false(records_push(&r, "[a] head", 8, 0, &out, &fl));
 	for (int i = 0; i < 100; i++)
-		assert_false(records_push(&r, " continuation line", 18, 0,
-		    &out, &fl));
+		assert_false(
+		    records_push(&r, " continuation line", 18, 0, &out, &fl));
 	assert_true(records_push(&r, "[b] next", 8, 0, &out, &fl));
 	assert_int_equal(out.len, 32);
 	assert_true(fl & EVENT_TRUNCATED);
@@ -371,5 +340,6 @@ main(void)
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_cap),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(
+	    tests, testutil_tmpdir_setup, testutil_tmpdir_teardown);
 }

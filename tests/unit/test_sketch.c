@@ -18,45 +18,27 @@
 #include <cmocka.h>
 
 #include "rules/sketch.h"
+#include "tests/unit/testutil.h"
 #include "parsers/compat.h"
-
-static uint64_t rng_state;
-
-static uint64_t
-rng(void)
-{
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1). */
-static double
-unif(void)
-{
-	return (double)(rng() >> 11) * 0x1p-53;
-}
 
 /* --- generators ---------------------------------------------------------- */
 
 static double
 gen_decades12(void) /* log-uniform 1e-6 .. 1e6 */
 {
-	return pow(10.0, -6.0 + 12.0 * unif());
+	return pow(10.0, -6.0 + 12.0 * testutil_unif());
 }
 
 static double
 gen_latency(void) /* log-uniform 1 ms .. 100 s, 3 decimals as nginx logs */
 {
-	return round(pow(10.0, -3.0 + 5.0 * unif()) * 1000.0) / 1000.0;
+	return round(pow(10.0, -3.0 + 5.0 * testutil_unif()) * 1000.0) / 1000.0;
 }
 
 static double
 gen_lognormal(void)
 {
-	double u1 = unif() + 1e-300, u2 = unif();
+	double u1 = testutil_unif() + 1e-300, u2 = testutil_unif();
 
 	return exp(1.0 + 2.0 * sqrt(-2.0 * log(u1)) * cos(2 * M_PI * u2));
 }
@@ -64,19 +46,20 @@ gen_lognormal(void)
 static double
 gen_bytes(void) /* integers 0 .. 1e9, many small */
 {
-	return floor(pow(10.0, 9.0 * unif())) - 1.0;
+	return floor(pow(10.0, 9.0 * testutil_unif())) - 1.0;
 }
 
 static double
 gen_signed(void) /* -1e3 .. 1e3 with zeros and -502s */
 {
-	double u = unif();
+	double u = testutil_unif();
 
 	if (u < 0.05)
 		return 0.0;
 	if (u < 0.10)
 		return -502.0;
-	return (unif() < 0.5 ? -1.0 : 1.0) * pow(10.0, -2.0 + 5.0 * unif());
+	return (testutil_unif() < 0.5 ? -1.0 : 1.0) *
+	    pow(10.0, -2.0 + 5.0 * testutil_unif());
 }
 
 static double
@@ -84,7 +67,7 @@ gen_few(void) /* a handful of distinct values, heavy ties */
 {
 	static const double v[] = { 0.001, 0.002, 0.01, 0.5, 7.0, 60.0 };
 
-	return v[rng() % NELEM(v)];
+	return v[testutil_rng() % NELEM(v)];
 }
 
 static int
@@ -186,7 +169,7 @@ test_error_bound(void **state)
 	double worst = 0.0;
 
 	(void)state;
-	rng_state = 42;
+	testutil_rng_seed(42);
 	for (size_t c = 0; c < NELEM(datasets); c++) {
 		size_t n = datasets[c].n;
 		double *v = make_data(n, datasets[c].gen), w;
@@ -218,7 +201,7 @@ test_merge_sub(void **state)
 	};
 
 	(void)state;
-	rng_state = 7;
+	testutil_rng_seed(7);
 	for (size_t c = 0; c < NELEM(datasets); c++) {
 		size_t n = datasets[c].n, nrest = 0;
 		double *v = make_data(n, datasets[c].gen), *rest;
@@ -232,7 +215,7 @@ test_merge_sub(void **state)
 		for (int p = 0; p < PARTS; p++)
 			sketch_init(&part[p]);
 		for (size_t i = 0; i < n; i++) {
-			int p = (int)(rng() % PARTS);
+			int p = (int)(testutil_rng() % PARTS);
 
 			assert_int_equal(sketch_add(&whole, v[i]), 0);
 			assert_int_equal(sketch_add(&part[p], v[i]), 0);
@@ -311,7 +294,7 @@ test_cursor(void **state)
 	};
 
 	(void)state;
-	rng_state = 5;
+	testutil_rng_seed(5);
 	for (size_t c = 0; c < NELEM(cases); c++) {
 		struct sketch all, slice;
 		struct sketch_cursor cur;
@@ -365,8 +348,8 @@ test_cursor_empty(void **state)
 	assert_true(isnan(sketch_quantile_at(&s, 0.5, &cur)));
 	assert_int_equal(sketch_add(&s, 3.0), 0);
 	sketch_cursor_add(&cur, sketch_key(3.0));
-	assert_true(sketch_quantile_at(&s, 0.5, &cur) ==
-	    sketch_quantile(&s, 0.5));
+	assert_true(
+	    sketch_quantile_at(&s, 0.5, &cur) == sketch_quantile(&s, 0.5));
 	assert_true(isnan(sketch_quantile_at(&s, 1.5, &cur)));
 	sketch_reset(&s);
 	sketch_cursor_reset(&cur);
@@ -375,8 +358,8 @@ test_cursor_empty(void **state)
 	sketch_cursor_add(&cur, sketch_key(-7.0));
 	assert_int_equal(sketch_add(&s, 0.0), 0);
 	sketch_cursor_add(&cur, sketch_key(0.0));
-	assert_true(sketch_quantile_at(&s, 0.0, &cur) ==
-	    sketch_quantile(&s, 0.0));
+	assert_true(
+	    sketch_quantile_at(&s, 0.0, &cur) == sketch_quantile(&s, 0.0));
 	assert_true(sketch_quantile_at(&s, 1.0, &cur) == 0.0);
 	sketch_release(&s);
 }
@@ -495,7 +478,7 @@ static void
 test_save_load(void **state)
 {
 	(void)state;
-	rng_state = 99;
+	testutil_rng_seed(99);
 	for (size_t c = 0; c < NELEM(datasets); c++) {
 		struct sketch s, t;
 		char *buf = NULL;
@@ -619,7 +602,7 @@ test_memory(void **state)
 	size_t m1;
 
 	(void)state;
-	rng_state = 5;
+	testutil_rng_seed(5);
 	sketch_init(&s);
 	for (int i = 0; i < 10000; i++)
 		assert_int_equal(sketch_add(&s, gen_latency() + 0.001), 0);

@@ -21,6 +21,28 @@
 
 #define BAD INT64_MIN
 
+/* The shape of the ts_parse_* functions. */
+typedef int parse_fn(const char *p, size_t len, int64_t *out);
+
+/*
+ * fn on in: want BAD means it must fail and leave its output alone;
+ * anything else is the value it must give.
+ */
+static void
+check_parse(const char *name, parse_fn *fn, const char *in, int64_t want)
+{
+	int64_t out = 42;
+	int rc = fn(in, strlen(in), &out);
+
+	if (want == BAD) {
+		if (rc != -1 || out != 42)
+			fail_msg("%s: accepted or touched out", name);
+	} else if (rc != 0 || out != want) {
+		fail_msg("%s: rc %d got %lld, want %lld", name, rc,
+		    (long long)out, (long long)want);
+	}
+}
+
 static void
 test_clf(void **state)
 {
@@ -59,19 +81,9 @@ test_clf(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		const char *in = cases[i].in;
-		int64_t ms = 42;
-		int rc = ts_parse_clf(in, strlen(in), &ms);
-
-		if (cases[i].want_ms == BAD) {
-			if (rc != -1 || ms != 42)
-				fail_msg("%s: accepted or touched out", cases[i].name);
-		} else if (rc != 0 || ms != cases[i].want_ms) {
-			fail_msg("%s: rc %d ms %lld, want %lld", cases[i].name, rc,
-			    (long long)ms, (long long)cases[i].want_ms);
-		}
-	}
+	for (size_t i = 0; i < NELEM(cases); i++)
+		check_parse(
+		    cases[i].name, ts_parse_clf, cases[i].in, cases[i].want_ms);
 }
 
 static void
@@ -100,19 +112,9 @@ test_iso8601(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		const char *in = cases[i].in;
-		int64_t ms = 42;
-		int rc = ts_parse_iso8601(in, strlen(in), &ms);
-
-		if (cases[i].want_ms == BAD) {
-			if (rc != -1 || ms != 42)
-				fail_msg("%s: accepted", cases[i].name);
-		} else if (rc != 0 || ms != cases[i].want_ms) {
-			fail_msg("%s: rc %d ms %lld", cases[i].name, rc,
-			    (long long)ms);
-		}
-	}
+	for (size_t i = 0; i < NELEM(cases); i++)
+		check_parse(cases[i].name, ts_parse_iso8601, cases[i].in,
+		    cases[i].want_ms);
 }
 
 static void
@@ -137,19 +139,9 @@ test_msec(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		const char *in = cases[i].in;
-		int64_t ms = 42;
-		int rc = ts_parse_msec(in, strlen(in), &ms);
-
-		if (cases[i].want_ms == BAD) {
-			if (rc != -1 || ms != 42)
-				fail_msg("%s: accepted", cases[i].name);
-		} else if (rc != 0 || ms != cases[i].want_ms) {
-			fail_msg("%s: rc %d ms %lld", cases[i].name, rc,
-			    (long long)ms);
-		}
-	}
+	for (size_t i = 0; i < NELEM(cases); i++)
+		check_parse(cases[i].name, ts_parse_msec, cases[i].in,
+		    cases[i].want_ms);
 }
 
 static void
@@ -177,20 +169,10 @@ test_local_forms(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		const char *in = cases[i].in;
-		int64_t s = 42;
-		int rc = cases[i].ctime ? ts_parse_ctime(in, strlen(in), &s)
-					: ts_parse_ymd(in, strlen(in), &s);
-
-		if (cases[i].want_sec == BAD) {
-			if (rc != -1 || s != 42)
-				fail_msg("%s: accepted", cases[i].name);
-		} else if (rc != 0 || s != cases[i].want_sec) {
-			fail_msg("%s: rc %d sec %lld", cases[i].name, rc,
-			    (long long)s);
-		}
-	}
+	for (size_t i = 0; i < NELEM(cases); i++)
+		check_parse(cases[i].name,
+		    cases[i].ctime ? ts_parse_ctime : ts_parse_ymd, cases[i].in,
+		    cases[i].want_sec);
 }
 
 static void
@@ -242,8 +224,8 @@ test_civil(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		int64_t got = ts_days_from_civil(cases[i].y, cases[i].m,
-		    cases[i].d);
+		int64_t got =
+		    ts_days_from_civil(cases[i].y, cases[i].m, cases[i].d);
 
 		if (got != cases[i].days)
 			fail_msg("%d-%u-%u: %lld", cases[i].y, cases[i].m,
@@ -258,7 +240,8 @@ test_civil(void **state)
 		ts_civil_from_days(days, &y, &m, &d);
 		if (m < 1 || m > 12 || d < 1 || d > ts_days_in_month(y, m) ||
 		    ts_days_from_civil(y, m, d) != days)
-			fail_msg("day %lld: %d-%u-%u", (long long)days, y, m, d);
+			fail_msg(
+			    "day %lld: %d-%u-%u", (long long)days, y, m, d);
 	}
 	assert_int_equal(ts_days_in_month(2024, 2), 29);
 	assert_int_equal(ts_days_in_month(2100, 2), 28);
@@ -297,7 +280,8 @@ test_format_iso(void **state)
 		if (n != strlen(cases[i].want) || strcmp(buf, cases[i].want))
 			fail_msg("%lld: got \"%s\" want \"%s\"",
 			    (long long)cases[i].ms, buf, cases[i].want);
-		if (n && (ts_parse_iso8601(buf, n, &back) || back != cases[i].ms))
+		if (n &&
+		    (ts_parse_iso8601(buf, n, &back) || back != cases[i].ms))
 			fail_msg("%lld: no round trip", (long long)cases[i].ms);
 	}
 	assert_int_equal(ts_format_iso(0, small, sizeof(small)), 0);
@@ -368,8 +352,7 @@ static void
 test_zones(void **state)
 {
 	static const char *const names[] = { "Europe/Berlin",
-		"America/New_York", "Asia/Kolkata", "Australia/Sydney",
-		"UTC" };
+		"America/New_York", "Asia/Kolkata", "Australia/Sydney", "UTC" };
 	char err[256];
 
 	(void)state;
@@ -384,8 +367,8 @@ test_zones(void **state)
 	}
 	/* Offsets at UTC instants on both sides of Berlin's changes. */
 	{
-		struct ts_zone *z = ts_zone_load("Europe/Berlin", err,
-		    sizeof(err));
+		struct ts_zone *z =
+		    ts_zone_load("Europe/Berlin", err, sizeof(err));
 
 		assert_non_null(z);
 		assert_int_equal(ts_zone_offset(z, 1774745999), 3600);
@@ -410,7 +393,8 @@ test_zone_errors(void **state)
 	static const struct {
 		const char *name, *want_in_err;
 	} cases[] = {
-		{ "Mars/Olympus_Mons", "unknown time zone \"Mars/Olympus_Mons\"" },
+		{ "Mars/Olympus_Mons",
+		    "unknown time zone \"Mars/Olympus_Mons\"" },
 		{ "../../etc/passwd", "bad name" },
 		{ "/etc/passwd", "bad name" },
 		{ "Europe/Berlin;rm", "bad name" },
@@ -422,8 +406,8 @@ test_zone_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct ts_zone *z = ts_zone_load(cases[i].name, err,
-		    sizeof(err));
+		struct ts_zone *z =
+		    ts_zone_load(cases[i].name, err, sizeof(err));
 
 		if (z != NULL) {
 			ts_zone_free(z);

@@ -22,6 +22,7 @@
 #include "rules/distinct.h"
 #include "rules/sketch.h"
 #include "rules/window.h"
+#include "tests/unit/testutil.h"
 #include "parsers/compat.h"
 
 #define T0   INT64_C(1700000000000) /* 2023-11-14T22:13:20Z, whole 5 s */
@@ -34,24 +35,6 @@
 
 static const char *const kind_names[] = { "count", "rate", "sum", "avg", "min",
 	"max", "quantile", "ratio", "distinct", "absent" };
-
-static uint64_t rng_state;
-
-static uint64_t
-rng(void)
-{
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static double
-unif(void)
-{
-	return (double)(rng() >> 11) * 0x1p-53;
-}
 
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -279,14 +262,15 @@ gen_value(enum vgen g)
 {
 	switch (g) {
 	case V_LATENCY:
-		return round(pow(10.0, -3.0 + 4.5 * unif()) * 1000.0) / 1000.0;
+		return round(pow(10.0, -3.0 + 4.5 * testutil_unif()) * 1000.0) /
+		    1000.0;
 	case V_SIGNED:
-		return (unif() < 0.3 ? -1.0 : 1.0) *
-		    pow(10.0, 6.0 * unif() - 2);
+		return (testutil_unif() < 0.3 ? -1.0 : 1.0) *
+		    pow(10.0, 6.0 * testutil_unif() - 2);
 	case V_BYTES:
-		return floor(pow(10.0, 7.0 * unif()));
+		return floor(pow(10.0, 7.0 * testutil_unif()));
 	case V_FEW:
-		return (double)(1 + rng() % 5) * 0.25;
+		return (double)(1 + testutil_rng() % 5) * 0.25;
 	}
 	return 0.0;
 }
@@ -294,7 +278,8 @@ gen_value(enum vgen g)
 static int64_t
 step(const struct rand_case *rc, int64_t max)
 {
-	int64_t d = max > 0 ? (int64_t)(rng() % (uint64_t)(max + 1)) : 0;
+	int64_t d =
+	    max > 0 ? (int64_t)(testutil_rng() % (uint64_t)(max + 1)) : 0;
 
 	return rc->ms ? d : d / SEC * SEC;
 }
@@ -317,10 +302,10 @@ make_ops(const struct rand_case *rc)
 	int64_t clock = T0;
 
 	assert_non_null(ops);
-	rng_state = rc->seed;
+	testutil_rng_seed(rc->seed);
 	for (size_t i = 0; i < rc->nops; i++) {
 		struct op *o = &ops[i];
-		uint64_t u = rng() % 1000;
+		uint64_t u = testutil_rng() % 1000;
 
 		clock += step(rc, rc->gap_ms);
 		if (u < 3) /* idle: a long gap, often past the whole window */
@@ -344,8 +329,8 @@ make_ops(const struct rand_case *rc)
 		if (u > 990) /* far behind: older than the window */
 			o->t -= rc->window_ms + step(rc, rc->window_ms);
 		o->v = gen_value(rc->vgen);
-		o->hit = rng() % 3 == 0;
-		o->h = field_hash((unsigned)(rng() % rc->ndistinct));
+		o->hit = testutil_rng() % 3 == 0;
+		o->h = field_hash((unsigned)(testutil_rng() % rc->ndistinct));
 	}
 	return ops;
 }
@@ -976,8 +961,8 @@ test_quantile_cursor_exact(void **state)
 			copy = load(&s, buf, len);
 			free(buf);
 			if (copy == NULL)
-				fail_msg("%s: op %zu: load failed", rc->name,
-				    i);
+				fail_msg(
+				    "%s: op %zu: load failed", rc->name, i);
 			apply(w, &s, &ops[i], &va, &na);
 			apply(copy, &s, &ops[i], &vb, &nb);
 			window_free(copy);
@@ -1402,9 +1387,9 @@ test_hash_properties(void **state)
 	uint64_t hs[65], flips[64] = { 0 }, trials = 0, total = 0;
 
 	(void)state;
-	rng_state = 1234;
+	testutil_rng_seed(1234);
 	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (char)rng();
+		buf[i] = (char)testutil_rng();
 	/* Every length gives a different hash; alignment does not matter. */
 	for (size_t n = 0; n <= 64; n++) {
 		hs[n] = window_hash(buf, n);
@@ -1428,7 +1413,7 @@ test_hash_properties(void **state)
 		uint64_t h0;
 
 		for (size_t i = 0; i < n; i++)
-			buf[i] = (char)rng();
+			buf[i] = (char)testutil_rng();
 		h0 = window_hash(buf, n);
 
 		for (size_t bit = 0; bit < 8 * n; bit++) {
