@@ -123,14 +123,17 @@ unit: $(UNIT_BIN)
 	    exit $${PIPESTATUS[0]}
 
 # klaxon's own commands on the shipped files: golden `klaxon check` output
-# for broken configs, the default and demo configs, and `klaxon test` for
-# every example rule.
+# for broken configs, the default and demo configs, `klaxon test` for
+# every example rule, and the dry-run checks (so that `make asan` runs the
+# reader threads and the replay under the sanitizers too).
 examples: $(B)/klaxon
 	@set -o pipefail; { tests/check/run.sh $(B)/klaxon && \
 	    $(B)/klaxon check -c packaging/etc/klaxon.conf && \
 	    $(B)/klaxon check -c packaging/examples/klaxon.conf && \
 	    $(B)/klaxon test packaging/examples/tests/*.test.conf | \
-	    sed 's/^klaxon test:/examples:/'; } 2>&1 | tee $(B)/examples.log
+	    sed 's/^klaxon test:/examples:/' && \
+	    KLAXON=$(CURDIR)/$(B)/klaxon bash tests/integration/test_dryrun.sh; \
+	    } 2>&1 | tee $(B)/examples.log
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:

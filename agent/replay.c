@@ -612,9 +612,9 @@ replay_prepare(struct replay *r)
 			s->files[f].first_ms = peek_first_ms(s->in,
 			    s->files[f].path);
 		}
-		qsort(s->files, s->nfiles, sizeof(*s->files), file_cmp);
 		if (s->nfiles == 0)
 			continue;
+		qsort(s->files, s->nfiles, sizeof(*s->files), file_cmp);
 		if ((errno = pthread_create(&s->thread, NULL, stream_run,
 		    s)) != 0)
 			fatal("cannot start a reader thread");
