@@ -179,6 +179,8 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 # --- install and housekeeping ----------------------------------------------
 install: all
 	install -D -m 0755 $(B)/klaxon $(DESTDIR)$(PREFIX)/bin/klaxon
+	install -D -m 0644 packaging/man/klaxon.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/klaxon.8
 
 format:
 	clang-format -i $(SRC) $(wildcard */*.h) $(UNIT_SRC) $(FUZZ_SRC)
