@@ -1,12 +1,23 @@
 /*
  * rule - compile rule definitions (plain values from the config loader)
- * into an immutable rule set.
+ * into an immutable rule set, and read it back (accessors, rule_same).
  *
- * Each key of each definition is checked on its own, and every problem is
- * collected with the line of the key that caused it, so that one pass of
- * `klaxon check` lists them all; a rule's messages are then sorted by line
- * and handed to the callback (file order, since defs come in file order).
- * The set is returned only when there was no error at all.
+ * This file owns the rule set and the order of a definition's compile:
+ * ruleset_compile() runs compile_def() on each definition, which checks
+ * each key on its own (name, sources, where, value, window, conditions,
+ * grouping, notify, summary). The text of the keys that are small
+ * languages (durations, "> 1.5", "avg(f)"/"ratio(FILTER)", severity
+ * names) is parsed in rule_parse.c, which reports through the same
+ * rule_add_err(): the split keeps this file on the set and the checks that
+ * tie a rule to its config (inputs, fields, sinks), and that file on
+ * grammars and their tables.
+ *
+ * Every problem is collected with the line of the key that caused it, so
+ * that one pass of `klaxon check` lists them all; a rule's messages are
+ * then sorted by line (stable: equal lines keep the order in which
+ * compile_def checks the keys) and handed to the callback (file order,
+ * since defs come in file order). The set is returned only when there was
+ * no error at all.
  *
  * Beyond syntax, compilation refuses rules that can never fire: a field
  * the rule reads (in where, value, the ratio filter, group_by or
@@ -22,8 +33,6 @@
 #include "rules/rule.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,30 +55,16 @@ struct rule_err {
 	char msg[ERR_MSG_MAX];
 };
 
-struct errs {
+struct rule_errs {
 	struct rule_err e[ERRS_MAX];
 	unsigned n;
 	bool overflow;
 	const struct rule_loc *rule_loc; /* fallback for keys not given */
 };
 
-static const char *const severities[] = { "info", "warning", "error",
-	"critical" };
-
-static const char *const op_names[] = {
-	[RULE_OP_GT] = ">",
-	[RULE_OP_GE] = ">=",
-	[RULE_OP_LT] = "<",
-	[RULE_OP_LE] = "<=",
-	[RULE_OP_EQ] = "==",
-	[RULE_OP_NE] = "!=",
-};
-
-static void add_err(struct errs *es, const struct rule_loc *loc,
-    const char *fmt, ...) PRINTFLIKE(3, 4);
-
-static void
-add_err(struct errs *es, const struct rule_loc *loc, const char *fmt, ...)
+void
+rule_add_err(
+    struct rule_errs *es, const struct rule_loc *loc, const char *fmt, ...)
 {
 	struct rule_err *e;
 	va_list ap;
@@ -87,7 +82,7 @@ add_err(struct errs *es, const struct rule_loc *loc, const char *fmt, ...)
 
 /* Sort by line (stable) and report; returns the number reported. */
 static unsigned
-flush_errs(struct errs *es, rule_error_fn *err, void *arg)
+flush_errs(struct rule_errs *es, rule_error_fn *err, void *arg)
 {
 	unsigned n = es->n;
 
@@ -112,95 +107,6 @@ flush_errs(struct errs *es, rule_error_fn *err, void *arg)
 	return n;
 }
 
-/* --- small parsers --------------------------------------------------- */
-
-int64_t
-rule_parse_duration(const char *s)
-{
-	static const struct {
-		char unit;
-		int64_t ms;
-	} units[] = { { 'd', 86400000 }, { 'h', 3600000 }, { 'm', 60000 },
-		{ 's', 1000 } };
-	int64_t total = 0;
-	size_t next = 0; /* units must come in decreasing order, once each */
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (strcmp(s, "0") == 0)
-		return 0;
-	while (*s != '\0') {
-		int64_t n = 0, part;
-		size_t u;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s)) {
-			if (__builtin_mul_overflow(n, 10, &n) ||
-			    __builtin_add_overflow(n, *s - '0', &n))
-				return -1;
-			s++;
-		}
-		for (u = next; u < NELEM(units); u++) {
-			if (units[u].unit == *s)
-				break;
-		}
-		if (u == NELEM(units))
-			return -1;
-		if (__builtin_mul_overflow(n, units[u].ms, &part) ||
-		    __builtin_add_overflow(total, part, &total))
-			return -1;
-		next = u + 1;
-		s++;
-	}
-	return total;
-}
-
-const char *
-rule_op_str(enum rule_op op)
-{
-	return op_names[op];
-}
-
-static const char *
-skip_space(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return s;
-}
-
-/* "> 1.5" -> c; -1 on junk. */
-static int
-parse_cond(const char *s, struct rule_cond *c)
-{
-	static const struct {
-		const char *text;
-		enum rule_op op;
-	} ops[] = { { ">=", RULE_OP_GE }, { "<=", RULE_OP_LE },
-		{ "==", RULE_OP_EQ }, { "!=", RULE_OP_NE }, { ">", RULE_OP_GT },
-		{ "<", RULE_OP_LT } };
-	char *end;
-	size_t i;
-
-	s = skip_space(s);
-	for (i = 0; i < NELEM(ops); i++) {
-		if (strncmp(s, ops[i].text, strlen(ops[i].text)) == 0)
-			break;
-	}
-	if (i == NELEM(ops))
-		return -1;
-	c->op = ops[i].op;
-	s = skip_space(s + strlen(ops[i].text));
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	c->threshold = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(c->threshold))
-		return -1;
-	return *skip_space(end) == '\0' ? 0 : -1;
-}
-
 static bool
 is_identifier(const char *s)
 {
@@ -215,16 +121,6 @@ is_identifier(const char *s)
 
 /* --- compiling one definition ---------------------------------------- */
 
-struct cctx {
-	const struct rule_env *env;
-	struct errs *es;
-	const struct rule_def *d;
-	struct rule *r;
-	uint64_t produced;  /* union of the known sources' fields */
-	bool sources_ok;    /* at least one known source, all known */
-	char srcnames[256]; /* "api_access, app_access" for messages */
-};
-
 static void
 expr_opts_of(const struct rule_env *env, struct expr_opts *o)
 {
@@ -236,9 +132,9 @@ expr_opts_of(const struct rule_env *env, struct expr_opts *o)
 }
 
 /* Each field in mask must come from a source; key names the setting. */
-static void
-check_produced(
-    struct cctx *c, uint64_t mask, const char *key, const struct rule_loc *loc)
+void
+rule_check_produced(struct rule_cctx *c, uint64_t mask, const char *key,
+    const struct rule_loc *loc)
 {
 	uint64_t missing;
 
@@ -252,7 +148,7 @@ check_produced(
 		if (!((missing >> id) & 1u))
 			continue;
 		fname = field_name(c->env->fields, id);
-		add_err(c->es, loc,
+		rule_add_err(c->es, loc,
 		    "%s: field \"%s\" is not produced by the rule's "
 		    "source%s (%s): the rule could never fire",
 		    key, fname ? fname : "?", c->d->nsources > 1 ? "s" : "",
@@ -261,14 +157,14 @@ check_produced(
 }
 
 static void
-compile_sources(struct cctx *c)
+compile_sources(struct rule_cctx *c)
 {
 	const struct rule_def *d = c->d;
 	size_t len = 0;
 	bool bad = false;
 
 	if (d->nsources == 0) {
-		add_err(c->es, &d->sources_loc,
+		rule_add_err(c->es, &d->sources_loc,
 		    "sources: missing (name at least one input)");
 		return;
 	}
@@ -280,7 +176,7 @@ compile_sources(struct cctx *c)
 				break;
 		}
 		if (id == c->env->ninputs || id >= RULE_SOURCES_MAX) {
-			add_err(c->es, &d->sources_loc,
+			rule_add_err(c->es, &d->sources_loc,
 			    "sources: unknown input \"%s\"", d->sources[i]);
 			bad = true;
 			continue;
@@ -296,8 +192,8 @@ compile_sources(struct cctx *c)
 }
 
 /* Compile an expression; column numbers shifted by col_off. */
-static struct expr *
-compile_expr(struct cctx *c, const char *src, const char *key,
+struct expr *
+rule_compile_expr(struct rule_cctx *c, const char *src, const char *key,
     const struct rule_loc *loc, size_t col_off)
 {
 	struct expr_opts o;
@@ -314,270 +210,80 @@ compile_expr(struct cctx *c, const char *src, const char *key,
 	if (col_off > 0 && strncmp(err, "column ", 7) == 0) {
 		col = strtol(err + 7, &end, 10);
 		if (end != err + 7 && col > 0) {
-			add_err(c->es, loc, "%s: column %ld%s", key,
+			rule_add_err(c->es, loc, "%s: column %ld%s", key,
 			    col + (long)col_off, end);
 			return NULL;
 		}
 	}
-	add_err(c->es, loc, "%s: %s", key, err[0] ? err : "invalid filter");
+	rule_add_err(
+	    c->es, loc, "%s: %s", key, err[0] ? err : "invalid filter");
 	return NULL;
 }
 
 static void
-compile_where(struct cctx *c)
+compile_where(struct rule_cctx *c)
 {
 	const struct rule_def *d = c->d;
 
 	if (d->where == NULL)
 		return;
-	c->r->where = compile_expr(c, d->where, "where", &d->where_loc, 0);
+	c->r->where = rule_compile_expr(c, d->where, "where", &d->where_loc, 0);
 	if (c->r->where != NULL)
-		check_produced(
+		rule_check_produced(
 		    c, expr_fields(c->r->where), "where", &d->where_loc);
 }
 
-enum arg_kind {
-	ARG_NONE,
-	ARG_FIELD,
-	ARG_NUMFIELD,
-	ARG_FILTER
-};
-
-static const struct {
-	const char *name;
-	enum agg_kind kind;
-	double q;
-	enum arg_kind arg;
-} aggs[] = {
-	{ "count", AGG_COUNT, 0, ARG_NONE },
-	{ "rate", AGG_RATE, 0, ARG_NONE },
-	{ "absent", AGG_ABSENT, 0, ARG_NONE },
-	{ "sum", AGG_SUM, 0, ARG_NUMFIELD },
-	{ "avg", AGG_AVG, 0, ARG_NUMFIELD },
-	{ "min", AGG_MIN, 0, ARG_NUMFIELD },
-	{ "max", AGG_MAX, 0, ARG_NUMFIELD },
-	{ "p50", AGG_QUANTILE, 0.5, ARG_NUMFIELD },
-	{ "p90", AGG_QUANTILE, 0.9, ARG_NUMFIELD },
-	{ "p95", AGG_QUANTILE, 0.95, ARG_NUMFIELD },
-	{ "p99", AGG_QUANTILE, 0.99, ARG_NUMFIELD },
-	{ "p999", AGG_QUANTILE, 0.999, ARG_NUMFIELD },
-	{ "ratio", AGG_RATIO, 0, ARG_FILTER },
-	{ "distinct", AGG_DISTINCT, 0, ARG_FIELD },
-};
-
-/* The field argument of an aggregate; -1 after reporting. */
-static int
-value_field(struct cctx *c, const char *fn, const char *arg, size_t alen,
-    enum arg_kind kind)
-{
-	const struct rule_loc *loc = &c->d->value_loc;
-	int id;
-
-	if (alen == 0) {
-		add_err(c->es, loc, "value: %s() needs a field", fn);
-		return -1;
-	}
-	id = field_lookup(c->env->fields, arg, alen);
-	if (id < 0) {
-		add_err(c->es, loc, "value: %s(): unknown field \"%.*s\"", fn,
-		    (int)alen, arg);
-		return -1;
-	}
-	if (field_type(id) == FIELD_T_TIME ||
-	    (kind == ARG_NUMFIELD && id < FIELD_WELLKNOWN &&
-		field_type(id) == FIELD_T_TEXT)) {
-		add_err(c->es, loc,
-		    "value: %s(%.*s): \"%.*s\" is not a number field", fn,
-		    (int)alen, arg, (int)alen, arg);
-		return -1;
-	}
-	check_produced(c, UINT64_C(1) << id, "value", loc);
-	return id;
-}
-
-/* Parse value into r->kind and friends; false after reporting. */
-static bool
-compile_value(struct cctx *c, double *q)
-{
-	const char *src = c->d->value ? c->d->value : "count()";
-	const struct rule_loc *loc = &c->d->value_loc;
-	const char *p = skip_space(src), *open, *close, *arg;
-	size_t nlen, alen, i;
-	char argbuf[512];
-
-	c->r->kind = AGG_COUNT;
-	c->r->value_field = -1;
-	open = strchr(p, '(');
-	close = strrchr(p, ')');
-	if (open == NULL || close == NULL || close < open ||
-	    *skip_space(close + 1) != '\0') {
-		add_err(c->es, loc,
-		    "value: expected an aggregate such as count(), "
-		    "avg(request_time), p99(request_time), ratio(status >= 500)");
-		return false;
-	}
-	nlen = (size_t)(open - p);
-	while (nlen > 0 && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
-		nlen--;
-	for (i = 0; i < NELEM(aggs); i++) {
-		if (strlen(aggs[i].name) == nlen &&
-		    memcmp(aggs[i].name, p, nlen) == 0)
-			break;
-	}
-	if (i == NELEM(aggs)) {
-		add_err(c->es, loc,
-		    "value: unknown aggregate \"%.*s\" (count, rate, sum, avg, "
-		    "min, max, p50, p90, p95, p99, p999, ratio, distinct, "
-		    "absent)",
-		    (int)nlen, p);
-		return false;
-	}
-	arg = skip_space(open + 1);
-	alen = (size_t)(close - arg);
-	while (alen > 0 && (arg[alen - 1] == ' ' || arg[alen - 1] == '\t'))
-		alen--;
-	c->r->kind = aggs[i].kind;
-	*q = aggs[i].q;
-	switch (aggs[i].arg) {
-	case ARG_NONE:
-		if (alen != 0) {
-			add_err(c->es, loc, "value: %s() takes no argument",
-			    aggs[i].name);
-			return false;
-		}
-		return true;
-	case ARG_FIELD:
-	case ARG_NUMFIELD:
-		c->r->value_field =
-		    value_field(c, aggs[i].name, arg, alen, aggs[i].arg);
-		return c->r->value_field >= 0;
-	case ARG_FILTER:
-		if (alen == 0 || alen >= sizeof(argbuf)) {
-			add_err(c->es, loc, "value: ratio(): %s",
-			    alen ? "filter too long" : "needs a filter");
-			return false;
-		}
-		memcpy(argbuf, arg, alen);
-		argbuf[alen] = '\0';
-		c->r->ratio = compile_expr(
-		    c, argbuf, "value: ratio()", loc, (size_t)(arg - src));
-		if (c->r->ratio == NULL)
-			return false;
-		check_produced(c, expr_fields(c->r->ratio), "value", loc);
-		return true;
-	}
-	return false;
-}
-
-/* A duration key: -1 (reported) on error, dflt when not given. */
-static int64_t
-duration_key(struct cctx *c, const char *s, const char *key,
-    const struct rule_loc *loc, int64_t dflt)
-{
-	int64_t ms;
-
-	if (s == NULL)
-		return dflt;
-	ms = rule_parse_duration(s);
-	if (ms < 0)
-		add_err(c->es, loc,
-		    "%s: bad duration \"%s\" (like \"90s\", \"5m\", \"1h30m\", "
-		    "\"2d\")",
-		    key, s);
-	return ms;
-}
-
 static void
-compile_window(struct cctx *c, bool value_ok, double q)
+compile_window(struct rule_cctx *c, bool value_ok, double q)
 {
 	const struct rule_def *d = c->d;
 	int64_t ms;
 
 	if (d->window == NULL) {
-		add_err(c->es, &d->window_loc,
+		rule_add_err(c->es, &d->window_loc,
 		    "window: missing (rule \"%s\"): how far back the value "
 		    "looks, e.g. \"5m\"",
 		    d->name ? d->name : "?");
 		return;
 	}
-	ms = duration_key(c, d->window, "window", &d->window_loc, -1);
+	ms = rule_duration_key(c, d->window, "window", &d->window_loc, -1);
 	if (ms < 0 || !value_ok)
 		return;
 	if (window_spec_init(&c->r->spec, c->r->kind, q, ms) < 0)
-		add_err(c->es, &d->window_loc,
+		rule_add_err(c->es, &d->window_loc,
 		    "window: \"%s\" out of range (1s to 31d)", d->window);
-}
-
-static void
-compile_conds(struct cctx *c)
-{
-	const struct rule_def *d = c->d;
-	struct rule *r = c->r;
-
-	if (d->alert_if == NULL && r->kind == AGG_ABSENT) {
-		/* absent() is 1 when silent: no condition needed. */
-		r->alert_if.op = RULE_OP_EQ;
-		r->alert_if.threshold = 1;
-	} else if (d->alert_if == NULL) {
-		add_err(c->es, &d->alert_if_loc,
-		    "alert_if: missing (rule \"%s\"), e.g. \"> 1.5\"",
-		    d->name ? d->name : "?");
-	} else if (parse_cond(d->alert_if, &r->alert_if) < 0) {
-		add_err(c->es, &d->alert_if_loc,
-		    "alert_if: expected an operator (> >= < <= == !=) and a "
-		    "number, like \"> 1.5\"; got \"%s\"",
-		    d->alert_if);
-	}
-	if (d->resolve_if != NULL) {
-		if (parse_cond(d->resolve_if, &r->resolve_if) < 0)
-			add_err(c->es, &d->resolve_if_loc,
-			    "resolve_if: expected an operator and a number, "
-			    "like \"< 1.0\"; got \"%s\"",
-			    d->resolve_if);
-		else
-			r->has_resolve_if = true;
-	}
-	if (d->min_count < -1) {
-		add_err(c->es, &d->min_count_loc,
-		    "min_count: must be 0 or more, got %lld", d->min_count);
-	}
-	r->min_count = d->min_count < 0 ? 1 : (uint64_t)d->min_count;
-	r->for_ms = duration_key(c, d->for_, "for", &d->for_loc, 0);
-	r->keep_firing_ms = duration_key(c, d->keep_firing_for,
-	    "keep_firing_for", &d->keep_firing_for_loc, 0);
-	r->repeat_ms = duration_key(c, d->repeat, "repeat", &d->repeat_loc, 0);
 }
 
 /* One field name of group_by or breakdown; -1 after reporting. */
 static int
-named_field(struct cctx *c, const char *name, const char *key,
+named_field(struct rule_cctx *c, const char *name, const char *key,
     const struct rule_loc *loc)
 {
 	int id = field_lookup(c->env->fields, name, strlen(name));
 
 	if (id < 0) {
-		add_err(c->es, loc, "%s: unknown field \"%s\"", key, name);
+		rule_add_err(c->es, loc, "%s: unknown field \"%s\"", key, name);
 		return -1;
 	}
 	if (field_type(id) == FIELD_T_TIME) {
-		add_err(c->es, loc, "%s: cannot use the event time", key);
+		rule_add_err(c->es, loc, "%s: cannot use the event time", key);
 		return -1;
 	}
-	check_produced(c, UINT64_C(1) << id, key, loc);
+	rule_check_produced(c, UINT64_C(1) << id, key, loc);
 	return id;
 }
 
 static void
-compile_grouping(struct cctx *c)
+compile_grouping(struct rule_cctx *c)
 {
 	const struct rule_def *d = c->d;
 	struct rule *r = c->r;
 
 	if (d->ngroup_by > RULE_GROUP_MAX)
-		add_err(c->es, &d->group_by_loc, "group_by: at most %d fields",
-		    RULE_GROUP_MAX);
+		rule_add_err(c->es, &d->group_by_loc,
+		    "group_by: at most %d fields", RULE_GROUP_MAX);
 	if (d->ngroup_by > 0 && r->kind == AGG_ABSENT)
-		add_err(c->es, &d->group_by_loc,
+		rule_add_err(c->es, &d->group_by_loc,
 		    "group_by: absent() cannot be grouped (a silent group has "
 		    "no event to name it)");
 	for (unsigned i = 0; i < d->ngroup_by && i < RULE_GROUP_MAX; i++) {
@@ -588,7 +294,7 @@ compile_grouping(struct cctx *c)
 			continue;
 		for (unsigned j = 0; j < r->ngroup; j++) {
 			if (r->group_fields[j] == id) {
-				add_err(c->es, &d->group_by_loc,
+				rule_add_err(c->es, &d->group_by_loc,
 				    "group_by: \"%s\" listed twice",
 				    d->group_by[i]);
 				id = -1;
@@ -606,7 +312,7 @@ compile_grouping(struct cctx *c)
 	r->max_groups = RULE_MAX_GROUPS_DEFAULT;
 	if (d->max_groups != -1) {
 		if (d->max_groups < 1 || d->max_groups > RULE_MAX_GROUPS_MAX)
-			add_err(c->es, &d->max_groups_loc,
+			rule_add_err(c->es, &d->max_groups_loc,
 			    "max_groups: must be 1 to %d, got %lld",
 			    RULE_MAX_GROUPS_MAX, d->max_groups);
 		else
@@ -619,28 +325,12 @@ compile_grouping(struct cctx *c)
 }
 
 static void
-compile_notify(struct cctx *c)
+compile_notify(struct rule_cctx *c)
 {
 	const struct rule_def *d = c->d;
 	struct rule *r = c->r;
 
-	compat_strlcpy(r->severity, "warning", sizeof(r->severity));
-	if (d->severity != NULL) {
-		size_t i;
-
-		for (i = 0; i < NELEM(severities); i++) {
-			if (strcmp(d->severity, severities[i]) == 0)
-				break;
-		}
-		if (i == NELEM(severities))
-			add_err(c->es, &d->severity_loc,
-			    "severity: \"%s\" is not one of info, warning, "
-			    "error, critical",
-			    d->severity);
-		else
-			compat_strlcpy(
-			    r->severity, severities[i], sizeof(r->severity));
-	}
+	rule_compile_severity(c);
 	if (d->nnotify == 0) {
 		unsigned n = c->env->ndefault_notify;
 
@@ -650,7 +340,7 @@ compile_notify(struct cctx *c)
 		return;
 	}
 	if (d->nnotify > RULE_NOTIFY_MAX)
-		add_err(c->es, &d->notify_loc, "notify: at most %d sinks",
+		rule_add_err(c->es, &d->notify_loc, "notify: at most %d sinks",
 		    RULE_NOTIFY_MAX);
 	for (unsigned i = 0; i < d->nnotify && i < RULE_NOTIFY_MAX; i++) {
 		unsigned id;
@@ -660,7 +350,7 @@ compile_notify(struct cctx *c)
 				break;
 		}
 		if (id == c->env->nsinks) {
-			add_err(c->es, &d->notify_loc,
+			rule_add_err(c->es, &d->notify_loc,
 			    "notify: unknown sink \"%s\"", d->notify[i]);
 			continue;
 		}
@@ -669,7 +359,7 @@ compile_notify(struct cctx *c)
 }
 
 static void
-compile_summary(struct cctx *c)
+compile_summary(struct rule_cctx *c)
 {
 	const struct rule_def *d = c->d;
 	struct rule *r = c->r;
@@ -696,7 +386,7 @@ compile_summary(struct cctx *c)
 	r->summary = template_compile(src, r->group_name_ptrs, r->ngroup,
 	    r->breakdown_field >= 0, err, sizeof(err));
 	if (r->summary == NULL)
-		add_err(c->es, &d->summary_loc, "summary: %s", err);
+		rule_add_err(c->es, &d->summary_loc, "summary: %s", err);
 }
 
 /* Build r->canon; false on allocation failure. */
@@ -715,11 +405,11 @@ make_canon(struct rule *r, const struct rule_def *d)
 	fprintf(f, "\nwhere=%s\nvalue=%s\nwindow=%lld\n",
 	    d->where ? d->where : "", d->value ? d->value : "count()",
 	    (long long)r->spec.window_ms);
-	fprintf(f, "alert_if=%s %.17g\n", op_names[r->alert_if.op],
+	fprintf(f, "alert_if=%s %.17g\n", rule_op_str(r->alert_if.op),
 	    r->alert_if.threshold);
 	if (r->has_resolve_if)
-		fprintf(f, "resolve_if=%s %.17g\n", op_names[r->resolve_if.op],
-		    r->resolve_if.threshold);
+		fprintf(f, "resolve_if=%s %.17g\n",
+		    rule_op_str(r->resolve_if.op), r->resolve_if.threshold);
 	fprintf(f, "min_count=%llu\nfor=%lld\nkeep=%lld\nrepeat=%lld\n",
 	    (unsigned long long)r->min_count, (long long)r->for_ms,
 	    (long long)r->keep_firing_ms, (long long)r->repeat_ms);
@@ -746,7 +436,7 @@ rule_release(struct rule *r)
 }
 
 static void
-compile_def(struct cctx *c, const struct rule_def *defs, size_t idx)
+compile_def(struct rule_cctx *c, const struct rule_def *defs, size_t idx)
 {
 	const struct rule_def *d = &defs[idx];
 	struct rule *r = c->r;
@@ -754,10 +444,10 @@ compile_def(struct cctx *c, const struct rule_def *defs, size_t idx)
 	double q = 0;
 
 	if (d->name == NULL || *d->name == '\0') {
-		add_err(c->es, &d->loc, "rule without a name");
+		rule_add_err(c->es, &d->loc, "rule without a name");
 	} else if (strlen(d->name) >= RULE_NAME_MAX ||
 	    !is_identifier(d->name)) {
-		add_err(c->es, &d->loc,
+		rule_add_err(c->es, &d->loc,
 		    "rule name \"%s\": letters, digits, '_' and '-', starting "
 		    "with a letter or '_', at most %d bytes",
 		    d->name, RULE_NAME_MAX - 1);
@@ -765,7 +455,7 @@ compile_def(struct cctx *c, const struct rule_def *defs, size_t idx)
 		for (size_t j = 0; j < idx; j++) {
 			if (defs[j].name &&
 			    strcmp(defs[j].name, d->name) == 0) {
-				add_err(c->es, &d->loc,
+				rule_add_err(c->es, &d->loc,
 				    "rule \"%s\" is already defined at %s:%d",
 				    d->name,
 				    defs[j].loc.file ? defs[j].loc.file : "?",
@@ -777,14 +467,14 @@ compile_def(struct cctx *c, const struct rule_def *defs, size_t idx)
 	}
 	compile_sources(c);
 	compile_where(c);
-	value_ok = compile_value(c, &q);
+	value_ok = rule_compile_value(c, &q);
 	compile_window(c, value_ok, q);
-	compile_conds(c);
+	rule_compile_conds(c);
 	compile_grouping(c);
 	compile_notify(c);
 	compile_summary(c);
 	if (c->es->n == 0 && !make_canon(r, d))
-		add_err(c->es, &d->loc, "out of memory");
+		rule_add_err(c->es, &d->loc, "out of memory");
 }
 
 struct ruleset *
@@ -792,7 +482,7 @@ ruleset_compile(const struct rule_def *defs, size_t ndefs,
     const struct rule_env *env, rule_error_fn *err, void *arg)
 {
 	struct ruleset *rs = calloc(1, sizeof(*rs));
-	struct errs *es = calloc(1, sizeof(*es));
+	struct rule_errs *es = calloc(1, sizeof(*es));
 	unsigned nerr = 0;
 
 	if (rs == NULL || es == NULL ||
@@ -807,7 +497,7 @@ ruleset_compile(const struct rule_def *defs, size_t ndefs,
 	}
 	rs->n = ndefs;
 	for (size_t i = 0; i < ndefs; i++) {
-		struct cctx c;
+		struct rule_cctx c;
 
 		memset(&c, 0, sizeof(c));
 		c.env = env;
