@@ -334,6 +334,7 @@ make_replay(const struct conf *c)
 		ri[i].path = c->inputs[i].path;
 		ri[i].parser = c->inputs[i].parser;
 		ri[i].prog = c->inputs[i].prog;
+		ri[i].fields = c->fields;
 	}
 	rp = replay_new(ri, c->ninputs);
 	free(ri);

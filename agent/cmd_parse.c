@@ -48,17 +48,9 @@ static void
 print_bad(struct parse_ctx *c, const struct log_event *ev)
 {
 	char msg[256];
-	const char *fname = ev->err_field >= 0 ?
-	    field_name(&c->fields, ev->err_field) : NULL;
 	json_t *o = json_object();
 
-	if (ev->err_off == 0 && fname == NULL)
-		snprintf(msg, sizeof(msg), "%s",
-		    ev->err ? ev->err : "malformed line");
-	else
-		snprintf(msg, sizeof(msg), "%s at column %zu%s%s",
-		    ev->err ? ev->err : "malformed line", ev->err_off + 1,
-		    fname ? " in field " : "", fname ? fname : "");
+	parser_error_text(ev, &c->fields, msg, sizeof(msg));
 	json_object_set_new(o, "parse_error", json_string(msg));
 	json_object_set_new(o, "line", evjson_string(ev->line.p, ev->line.len));
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -192,7 +192,7 @@ parse_recs(struct test_run *r)
 	const struct conf_input *in;
 	struct test_rec *rec;
 	enum parse_rc rc;
-	const char *fname;
+	char why[256];
 	uint32_t flags;
 
 	for (unsigned i = 0; i < CONF_INPUTS_MAX; i++)
@@ -207,15 +207,10 @@ parse_recs(struct test_run *r)
 		rec->skip = rc == PARSE_SKIP &&
 		    !parser_skip_is_bad(in->parser, &rec->ev);
 		if (rc != PARSE_OK && !rec->skip) {
-			fname = rec->ev.err_field >= 0
-			    ? field_name(r->conf->fields, rec->ev.err_field)
-			    : NULL;
-			test_fail(r, rec->line,
-			    "input '%s': %s at column %zu%s%s: \"%.80s\"",
-			    in->name,
-			    rec->ev.err ? rec->ev.err : "malformed line",
-			    rec->ev.err_off + 1, fname ? " in field " : "",
-			    fname ? fname : "", rec->text);
+			parser_error_text(&rec->ev, r->conf->fields, why,
+			    sizeof(why));
+			test_fail(r, rec->line, "input '%s': %s: \"%.80s\"",
+			    in->name, why, rec->text);
 		}
 		if (rc == PARSE_OK && rec->ev.time_ms != EVENT_TIME_NONE)
 			last[rec->input] = rec->ev.time_ms;

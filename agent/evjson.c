@@ -84,10 +84,12 @@ evjson_string(const char *p, size_t len)
 	return j;
 }
 
-static json_t *
-number(double v, enum field_type t)
+json_t *
+evjson_number(double v, bool integral)
 {
-	if (t == FIELD_T_INT && v >= -9e15 && v <= 9e15 && v == floor(v))
+	if (!isfinite(v))
+		return json_null();
+	if (integral && v >= -9e15 && v <= 9e15 && v == floor(v))
 		return json_integer((json_int_t)v);
 	return json_real(v);
 }
@@ -112,7 +114,8 @@ evjson_event(const struct log_event *ev, const struct field_table *ft)
 		    (id == FIELD_TIME && ev->time_ms != EVENT_TIME_NONE))
 			continue;
 		if (event_has_num(ev, id) && isfinite(ev->num[id])) {
-			v = number(ev->num[id], field_type(id));
+			v = evjson_number(ev->num[id],
+			    field_type(id) == FIELD_T_INT);
 		} else {
 			v = evjson_string(ev->text[id].p, ev->text[id].len);
 		}

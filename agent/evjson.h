@@ -10,6 +10,7 @@
 #ifndef AGENT_EVJSON_H
 #define AGENT_EVJSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -18,6 +19,12 @@
 
 /* A new JSON string for len bytes at p; NULL only on ENOMEM. */
 json_t *evjson_string(const char *p, size_t len);
+
+/*
+ * A number: an integer when integral is set and v has no fraction, null
+ * when v is not finite (JSON has no NaN), else a real.
+ */
+json_t *evjson_number(double v, bool integral);
 
 /*
  * A new object with every field ev holds (numbers as JSON numbers, the time

@@ -47,16 +47,6 @@ notify_format_at(int64_t ms, char *buf, size_t n)
 }
 
 static json_t *
-number(double v)
-{
-	if (!isfinite(v))
-		return json_null();
-	if (v == floor(v) && fabs(v) < 9e15)
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
-
-static json_t *
 group_json(const struct alert_transition *t)
 {
 	json_t *g = json_object();
@@ -80,8 +70,10 @@ breakdown_json(const struct alert_transition *t)
 		json_object_set_new(o, "key",
 		    evjson_string(c->key, strlen(c->key)));
 		json_object_set_new(o, "count", json_integer((json_int_t)c->count));
-		json_object_set_new(o, "share_events", number(c->share_events));
-		json_object_set_new(o, "share_value", number(c->share_value));
+		json_object_set_new(o, "share_events",
+		    evjson_number(c->share_events, true));
+		json_object_set_new(o, "share_value",
+		    evjson_number(c->share_value, true));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -100,8 +92,9 @@ notify_json(const struct alert_transition *t, const char *const *sink_names)
 	json_object_set_new(o, "rule", json_string(t->rule_name));
 	json_object_set_new(o, "state", json_string(notify_state_name(t)));
 	json_object_set_new(o, "group", group_json(t));
-	json_object_set_new(o, "value", number(t->value));
-	json_object_set_new(o, "threshold", number(t->threshold));
+	json_object_set_new(o, "value", evjson_number(t->value, true));
+	json_object_set_new(o, "threshold",
+	    evjson_number(t->threshold, true));
 	json_object_set_new(o, "count", json_integer((json_int_t)t->count));
 	json_object_set_new(o, "severity", json_string(t->severity));
 	json_object_set_new(o, "summary",

@@ -306,9 +306,8 @@ stream_parse(struct stream *s, struct sv rec, uint32_t flags,
 			    rec.len : REPLAY_SAMPLE_MAX - 1;
 			memcpy(s->st.bad_sample, rec.p, n);
 			s->st.bad_sample[n] = '\0';
-			snprintf(s->st.bad_error, sizeof(s->st.bad_error),
-			    "%s at column %zu", ev->err ? ev->err : "malformed",
-			    ev->err_off + 1);
+			parser_error_text(ev, s->in->fields, s->st.bad_error,
+			    sizeof(s->st.bad_error));
 		}
 		return false;
 	}

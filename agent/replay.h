@@ -29,6 +29,7 @@ struct replay_input {
 	const char *path; /* glob from the config; may be NULL */
 	const struct parser *parser;
 	struct parser_prog *prog; /* borrowed */
+	const struct field_table *fields; /* names in parse errors; may be NULL */
 };
 
 struct replay_stats {

@@ -4,6 +4,7 @@
  */
 #include "parsers/parser.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "parsers/compat.h"
@@ -32,4 +33,20 @@ const struct parser *const *
 parser_all(void)
 {
 	return parsers;
+}
+
+void
+parser_error_text(const struct log_event *ev, const struct field_table *ft,
+    char *buf, size_t n)
+{
+	const char *why = ev->err ? ev->err : "malformed line";
+	const char *fname = ft != NULL && ev->err_field >= 0 ?
+	    field_name(ft, ev->err_field) : NULL;
+
+	/* A line refused as a whole (PARSE_SKIP) has no position. */
+	if (ev->err_off == 0 && fname == NULL)
+		snprintf(buf, n, "%s", why);
+	else
+		snprintf(buf, n, "%s at column %zu%s%s", why, ev->err_off + 1,
+		    fname ? " in field " : "", fname ? fname : "");
 }

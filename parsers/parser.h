@@ -158,6 +158,14 @@ parser_skip_is_bad(const struct parser *p, struct log_event *ev)
 	return false;
 }
 
+/*
+ * Describe why ev did not parse, for people: "expected '\"' after $request
+ * at column 34 in field request". ft (may be NULL) names the field. Always
+ * NUL-terminates buf (n > 0).
+ */
+void parser_error_text(const struct log_event *ev,
+    const struct field_table *ft, char *buf, size_t n);
+
 /* The formats; each is defined in its own file (nginx_access.c, ...). */
 extern const struct parser nginx_access_parser;
 extern const struct parser nginx_error_parser;
