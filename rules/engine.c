@@ -497,7 +497,7 @@ feed_rule(
 		bd_add(g->bd, t, r->spec.window_ms, &k,
 		    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
 	}
-	evaluate(e, rs, g, e->now);
+	dirty_mark(e, rs, g);
 	return true;
 }
 
@@ -517,6 +517,8 @@ engine_feed(struct engine *e, unsigned input, const struct log_event *ev)
 		e->st.late++;
 		return;
 	}
+	if (e->dirty && t > e->now)
+		engine_settle(e);
 	advance(e, t);
 	if (input >= RULE_SOURCES_MAX)
 		return;

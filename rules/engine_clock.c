@@ -78,6 +78,26 @@ expiry_due(const struct rule *r, const struct group *g, int64_t now)
 	    now <= g->last_event_ms + r->spec.window_ms + 2000;
 }
 
+void
+engine_settle(struct engine *e)
+{
+	if (!e->dirty)
+		return;
+	for (size_t i = 0; i < e->nrules; i++) {
+		struct rstate *rs = &e->rules[i];
+		struct group *g = rs->dirty, *next;
+
+		rs->dirty = rs->dirty_tail = NULL;
+		for (; g != NULL; g = next) {
+			next = g->dnext;
+			g->dirty = false;
+			g->dnext = NULL;
+			evaluate(e, rs, g, e->now);
+		}
+	}
+	e->dirty = false;
+}
+
 /* One timer pass at now (a whole second). */
 static void
 pass(struct engine *e, int64_t now)
@@ -186,6 +206,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 {
 	if (now_ms == TIME_NONE)
 		return;
+	engine_settle(e);
 	engine_advance(e, now_ms);
 	if (!e->ticked) {
 		e->ticked = true;

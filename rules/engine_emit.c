@@ -15,8 +15,8 @@
  * alert last fired with ("nginx refused a 21770024-byte body" rather than
  * the empty window's "n/a"), so that the message closes the one it
  * answers; the transition's own value field is the value at resolve.
- * XXX: after a restart the fired value is not in the snapshot (it would
- * change the format); the summary then shows the value at resolve.
+ * The fired value and count are in the snapshot, so this holds across a
+ * restart too.
  *
  * Invariants: the transition is valid only during the callback; the
  * callback must not call back into the engine.

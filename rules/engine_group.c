@@ -247,6 +247,7 @@ engine_rstate_clear(struct rstate *rs)
 	rs->all = NULL;
 	rs->active = NULL;
 	rs->last = NULL;
+	rs->dirty = rs->dirty_tail = NULL;
 }
 
 /* Evict idle groups: inactive with an empty window. */
@@ -260,7 +261,7 @@ engine_sweep(struct engine *e, struct rstate *rs, int64_t now)
 		return;
 	for (; g != NULL; g = next) {
 		next = g->next;
-		if (g->state != ALERT_INACTIVE ||
+		if (g->state != ALERT_INACTIVE || g->dirty ||
 		    (g->last_event_ms != TIME_NONE &&
 			g->last_event_ms > now - r->spec.window_ms) ||
 		    !window_is_empty(g->win, &r->spec, now))
@@ -405,6 +406,9 @@ engine_adopt(struct engine *fresh, struct engine *old)
 			nr->all = or->all;
 			nr->active = or->active;
 			nr->last = or->last;
+			nr->dirty = or->dirty;
+			nr->dirty_tail = or->dirty_tail;
+			fresh->dirty |= nr->dirty != NULL;
 			nr->next_sweep_ms = or->next_sweep_ms;
 			nr->cap_sweep_ms = or->cap_sweep_ms;
 			nr->st = or->st;
@@ -415,6 +419,7 @@ engine_adopt(struct engine *fresh, struct engine *old)
 			or->all = NULL;
 			or->active = NULL;
 			or->last = NULL;
+			or->dirty = or->dirty_tail = NULL;
 			break;
 		}
 	}

@@ -18,7 +18,9 @@
  *
  * Invariants: a group is on rs->all exactly once; it is in the slot
  * table (hash set) unless it is the overflow group; it is on rs->active
- * exactly when PENDING or FIRING; rs->last is NULL or a table group.
+ * exactly when PENDING or FIRING; rs->last is NULL or a table group; a
+ * group is on rs->dirty exactly when g->dirty, and e->dirty is set when
+ * any rule has a dirty group (engine_settle clears them all).
  */
 #ifndef RULES_ENGINE_IMPL_H
 #define RULES_ENGINE_IMPL_H
@@ -72,6 +74,7 @@ struct group {
 	uint8_t cutmask; /* bit i: values[i] was cut (ends in the mark) */
 	bool overflow;
 	bool active; /* on the active list */
+	bool dirty;  /* on the dirty list: took events at the clock's time */
 	enum alert_state state;
 	struct window *win;
 	struct breakdown *bd; /* NULL when the rule has no breakdown */
@@ -81,6 +84,7 @@ struct group {
 	uint64_t nlatest;  /* events after the first in this episode */
 	struct group *prev, *next;   /* all groups of the rule */
 	struct group *aprev, *anext; /* pending and firing groups */
+	struct group *dnext;         /* the dirty list */
 	int64_t created_ms;
 	int64_t active_since_ms;
 	int64_t fired_ms;       /* FIRING since */
@@ -110,6 +114,7 @@ struct rstate {
 	struct group *all;
 	struct group *active;
 	struct group *last; /* the table group found last (NULL: none) */
+	struct group *dirty, *dirty_tail; /* to evaluate, in order */
 	bool sensitive;
 	int64_t next_sweep_ms;
 	int64_t cap_sweep_ms;
@@ -122,6 +127,7 @@ struct engine {
 	engine_observe_fn *observe;
 	uint32_t seen; /* inputs that have delivered an event */
 	bool ticked;   /* engine_tick was called: wall time drives the clock */
+	bool dirty;    /* a rule has dirty groups */
 	void *observe_arg;
 	void *arg;
 	size_t nrules;
@@ -228,6 +234,22 @@ active_unlink(struct rstate *rs, struct group *g)
 	g->active = false;
 }
 
+/* g took an event: evaluate it once the clock leaves this time. */
+static inline void
+dirty_mark(struct engine *e, struct rstate *rs, struct group *g)
+{
+	if (g->dirty)
+		return;
+	g->dirty = true;
+	g->dnext = NULL;
+	if (rs->dirty_tail != NULL)
+		rs->dirty_tail->dnext = g;
+	else
+		rs->dirty = g;
+	rs->dirty_tail = g;
+	e->dirty = true;
+}
+
 /* Drop a reference; the last one frees l (or keeps it in e's spares). */
 static inline void
 sline_put(struct engine *e, struct sline *l)
@@ -328,6 +350,12 @@ advance(struct engine *e, int64_t t)
 	engine_advance(e, t);
 }
 
+/*
+ * Evaluate the dirty groups at the clock's time, rule by rule, each
+ * group in the order it first took an event.
+ */
+void engine_settle(struct engine *e);
+
 /* Create the one group of each absent() rule that may count silence. */
 void engine_ensure_absent(struct engine *e, int64_t now);
 
@@ -338,6 +366,28 @@ void engine_ensure_absent(struct engine *e, int64_t now);
 void engine_transition(struct engine *e, struct rstate *rs, struct group *g,
     int64_t now, double v, uint64_t count, bool holds);
 
+/*
+ * Whether a window of n events cannot make r's condition hold, whatever
+ * its value: fewer than min_count, or a distinct() (at most n) that n
+ * already keeps from exceeding a > or >= threshold. Lets an inactive
+ * group skip the value (a distinct() read may rebuild its union).
+ */
+static inline bool
+cannot_hold(const struct rule *r, uint64_t n)
+{
+	if (r->kind == AGG_ABSENT)
+		return false;
+	if (n < r->min_count)
+		return true;
+	if (r->kind != AGG_DISTINCT)
+		return false;
+	if (r->alert_if.op == RULE_OP_GT)
+		return !((double)n > r->alert_if.threshold);
+	if (r->alert_if.op == RULE_OP_GE)
+		return !((double)n >= r->alert_if.threshold);
+	return false;
+}
+
 /* Compare the group's window with the rule at now; move the state. */
 static inline void
 evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
@@ -347,6 +397,12 @@ evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
 	double v;
 	bool holds;
 
+	/* An inactive group whose window cannot hold stays as it is; the
+	 * observer (--plot) wants every value. */
+	if (e->observe == NULL &&
+	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED) &&
+	    cannot_hold(r, window_count(g->win, &r->spec, now)))
+		return;
 	/* window_value advances the window to now itself. */
 	v = window_value(g->win, &r->spec, now, &count);
 	if (e->observe != NULL)

@@ -9,8 +9,9 @@
  *   "KLXSNAP\n" version now pass_sec busy_until nrules
  *   per rule: name canon bodylen body
  *     body: matched fired firing_ms longest overflowed ngroup has_bd ngroups
- *       per group: overflow cutmask values[ngroup] state created last_event
- *         active_since fired notified clear_since nsamples samples...
+ *       per group: overflow cutmask values[ngroup] state dirty created
+ *         last_event active_since fired notified clear_since fired_value
+ *         fired_count nsamples samples...
  *         has_bd [total_w total_value period_start n cutmask (key w value)...]
  *         windowlen window_save-bytes
  *   "KLXEND\n\n" fnv1a64-of-everything-before
@@ -41,7 +42,7 @@
 
 #define SNAP_MAGIC    "KLXSNAP\n"
 #define SNAP_END      "KLXEND\n\n"
-#define SNAP_VERSION  1u
+#define SNAP_VERSION  2u
 #define SNAP_STR_MAX  65536u
 #define SNAP_BLOB_MAX (UINT64_C(1) << 32)
 
@@ -154,12 +155,15 @@ save_group(struct snap *s, const struct rule *r, const struct group *g)
 	for (unsigned i = 0; i < r->ngroup; i++)
 		w_mem(s, g->values[i], g->vlen[i]);
 	w_u64(s, (uint64_t)g->state);
+	w_u64(s, g->dirty);
 	w_i64(s, g->created_ms);
 	w_i64(s, g->last_event_ms);
 	w_i64(s, g->active_since_ms);
 	w_i64(s, g->fired_ms);
 	w_i64(s, g->notified_ms);
 	w_i64(s, g->clear_since_ms);
+	w_f64(s, g->fired_value);
+	w_u64(s, g->fired_count);
 	w_u64(s, n);
 	for (unsigned i = 0; i < n; i++)
 		w_str(s, sample_text(g, idx[i]));
@@ -413,17 +417,23 @@ group_rekey(const struct rule *r, struct group *g)
 static void
 load_group_state(struct snap *s, struct group *g)
 {
-	uint64_t st = r_u64(s);
+	uint64_t st = r_u64(s), dirty = r_u64(s);
 
 	if (st != ALERT_INACTIVE && st != ALERT_PENDING && st != ALERT_FIRING)
 		s->bad = true;
+	if (dirty > 1)
+		s->bad = true;
 	g->state = (enum alert_state)st;
+	/* The dirty list is rebuilt by install. */
+	g->dirty = dirty != 0;
 	g->created_ms = r_i64(s);
 	g->last_event_ms = r_i64(s);
 	g->active_since_ms = r_i64(s);
 	g->fired_ms = r_i64(s);
 	g->notified_ms = r_i64(s);
 	g->clear_since_ms = r_i64(s);
+	g->fired_value = r_f64(s);
+	g->fired_count = r_u64(s);
 }
 
 /* One group of r; NULL with s->bad on damage. */
@@ -592,9 +602,15 @@ install(struct engine *e, struct loaded_rule *lr, size_t nlr)
 		rs->st = lr[i].st;
 		for (; g != NULL; g = next) {
 			next = g->next;
-			if (!engine_group_insert(rs, g))
+			if (!engine_group_insert(rs, g)) {
 				engine_group_destroy(
 				    g); /* out of memory: lose it */
+				continue;
+			}
+			if (g->dirty) {
+				g->dirty = false;
+				dirty_mark(e, rs, g);
+			}
 		}
 		lr[i].groups = NULL;
 	}

@@ -53,8 +53,81 @@ lit_eq(const struct litset *l, unsigned j, const unsigned char *s)
 	return true;
 }
 
-/* Whether the litset matches s[0..n): what PCRE2 would answer. */
+/* Alternative j of l starts s, which has avail >= len[j] bytes: its
+ * first 8 bytes by one word compare when 8 bytes are there to load. */
+static inline bool
+lit_at(const struct litset *l, unsigned j, const unsigned char *s,
+    size_t avail)
+{
+	uint64_t w;
+
+	if (avail < 8)
+		return lit_eq(l, j, s);
+	memcpy(&w, s, 8);
+	if (((w | l->fmask[j]) & l->wmask[j]) != l->word[j])
+		return false;
+	return l->len[j] <= 8 || lit_eq(l, j, s);
+}
+
+/* 16 bytes as one GCC/clang vector: SSE2, NEON, or scalar code. */
+typedef uint8_t v16b __attribute__((vector_size(16)));
+
+/*
+ * Whether an alternative of l occurs in s[0..n) at a position from *at
+ * on, scanning 16 positions at a time for the alternatives' first two
+ * bytes (minlen >= 2; both loads stay inside s). When not found, *at is
+ * the first position left for the byte-wise scan (fewer than 17 bytes
+ * remain). Branch-light: a user agent takes a handful of steps where a
+ * byte-wise search mispredicts at every shift.
+ */
 static bool
+lit_scan(const struct litset *l, const unsigned char *s, size_t n,
+    size_t *at)
+{
+	size_t i = *at;
+
+	for (; i + 17 <= n; i += 16) {
+		v16b a, b, hit = { 0 };
+		uint64_t w[2];
+
+		memcpy(&a, s + i, 16);
+		memcpy(&b, s + i + 1, 16);
+		for (unsigned j = 0; j < l->nalt; j++)
+			hit |= (v16b)((a | l->f0[j]) == l->c0[j]) &
+			    (v16b)((b | l->f1[j]) == l->c1[j]);
+		memcpy(w, &hit, 16);
+		for (unsigned h = 0; h < 2; h++) {
+			while (w[h] != 0) {
+				size_t p = i + 8 * h;
+				unsigned k;
+
+				/* The lowest byte in memory order. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				k = (unsigned)__builtin_ctzll(w[h]) / 8;
+#else
+				k = (unsigned)__builtin_clzll(w[h]) / 8;
+#endif
+				p += k;
+				for (unsigned j = 0; j < l->nalt; j++) {
+					if (l->len[j] <= n - p &&
+					    lit_at(l, j, s + p, n - p))
+						return true;
+				}
+				/* Clear that byte (0xff: a vector true). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				w[h] &= ~(UINT64_C(0xff) << (8 * k));
+#else
+				w[h] &= ~(UINT64_C(0xff) << (56 - 8 * k));
+#endif
+			}
+		}
+	}
+	*at = i;
+	return false;
+}
+
+/* Whether the litset matches s[0..n): what PCRE2 would answer. */
+static inline bool
 lit_match(const struct litset *l, const char *subject, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)subject;
@@ -63,12 +136,16 @@ lit_match(const struct litset *l, const char *subject, size_t n)
 		return false;
 	if (l->anchored) {
 		for (unsigned j = 0; j < l->nalt; j++) {
-			if (l->len[j] <= n && lit_eq(l, j, s))
+			if (l->len[j] <= n && lit_at(l, j, s, n))
 				return true;
 		}
 		return false;
 	}
-	for (size_t i = 0, last = n - l->minlen; i <= last;) {
+	size_t i = 0;
+
+	if (l->minlen >= 2 && lit_scan(l, s, n, &i))
+		return true;
+	for (size_t last = n - l->minlen; i <= last;) {
 		unsigned m, sh = l->shift[s[i + l->minlen - 1]];
 
 		if (sh != 0) {
@@ -78,7 +155,7 @@ lit_match(const struct litset *l, const char *subject, size_t n)
 		for (m = l->first[s[i]]; m != 0; m &= m - 1) {
 			unsigned j = (unsigned)__builtin_ctz(m);
 
-			if (l->len[j] <= n - i && lit_eq(l, j, s + i))
+			if (l->len[j] <= n - i && lit_at(l, j, s + i, n - i))
 				return true;
 		}
 		i++;
@@ -88,25 +165,11 @@ lit_match(const struct litset *l, const char *subject, size_t n)
 
 /* --- evaluation -------------------------------------------------------- */
 
-static bool
-cmp_result(enum tok op, int c)
+/* The comparison with mask m (struct node: 1 <, 2 ==, 4 >) of c's sign. */
+static inline bool
+cmp_result(uint8_t m, int c)
 {
-	switch (op) {
-	case T_EQ:
-		return c == 0;
-	case T_NE:
-		return c != 0;
-	case T_LT:
-		return c < 0;
-	case T_LE:
-		return c <= 0;
-	case T_GT:
-		return c > 0;
-	case T_GE:
-		return c >= 0;
-	default:
-		return false;
-	}
+	return (m >> (c + 1)) & 1;
 }
 
 /* Field id as a number; false when absent or text-only ("socket"). */
@@ -117,6 +180,12 @@ num_of(const struct log_event *ev, int id, double *v)
 		return false;
 	*v = ev->num[id];
 	return true;
+}
+
+static inline int
+sign(int c)
+{
+	return (c > 0) - (c < 0);
 }
 
 static int
@@ -136,25 +205,29 @@ regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
 	size_t len = s.len;
 	uint32_t opt = 0;
 	uint64_t t0 = 0;
-	/* Time one call in EXPR_TIME_EVERY and count it that many times: two
-	 * clock reads per match would cost more than a short match. */
-	bool timed = e->clock_ns != NULL &&
-	    (e->stats.regex_calls % EXPR_TIME_EVERY) == 0;
+	bool timed;
 	int rc;
 
 	if (len > e->subject_max) {
 		len = e->subject_max;
 		opt = PCRE2_NOTEOL; /* the cut is not the end of the field */
 	}
+	/* Literal alternatives answer without PCRE2 (lit_parse), in time
+	 * linear in the subject: neither timed nor limited. */
+	if (r->lit != NULL) {
+		e->stats.regex_calls++;
+		return lit_match(r->lit, s.p, len) != neg;
+	}
+	/* Time one call in EXPR_TIME_EVERY and count it that many times: two
+	 * clock reads per match would cost more than a short match. */
+	timed = e->clock_ns != NULL &&
+	    (e->stats.regex_calls % EXPR_TIME_EVERY) == 0;
 	if (timed)
 		t0 = e->clock_ns();
-	/* Literal alternatives answer without PCRE2 (lit_parse). JIT code:
-	 * pcre2_jit_match skips pcre2_match's checks, which hold by
-	 * construction (valid code, offset 0, no UTF, NOTEOL only), and
+	/* JIT code: pcre2_jit_match skips pcre2_match's checks, which hold
+	 * by construction (valid code, offset 0, no UTF, NOTEOL only), and
 	 * still honours the match context (match limit, JIT stack). */
-	if (r->lit != NULL)
-		rc = lit_match(r->lit, s.p, len) ? 1 : PCRE2_ERROR_NOMATCH;
-	else if (r->jit)
+	if (r->jit)
 		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""), len,
 		    0, opt, r->md, e->mctx_jit);
 	else
@@ -195,55 +268,83 @@ in_eval(const struct expr *e, const struct node *n, const struct log_event *ev)
 				return false;
 			continue;
 		}
+		/* Lengths first: most elements differ in length. */
 		eq = l->is_num ? v == l->num
-			       : cmp_bytes(ev->text[n->field], e->pool + l->off,
-				     l->len) == 0;
+			       : ev->text[n->field].len == l->len &&
+			(l->len == 0 ||
+			    memcmp(ev->text[n->field].p, e->pool + l->off,
+				l->len) == 0);
 		if (eq)
 			return !n->neg;
 	}
 	return n->neg;
 }
 
-static bool
-node_eval(struct expr *e, uint32_t i, const struct log_event *ev)
+/* A comparison (not &&, ||, !): inline into each caller below, so a
+ * chain of comparisons costs no call per operand. */
+static inline __attribute__((always_inline)) bool
+leaf_eval(struct expr *e, const struct node *n, const struct log_event *ev)
 {
-	const struct node *n = &e->nodes[i];
 	double v;
 
 	switch ((enum node_kind)n->kind) {
-	case N_AND:
-		for (uint32_t k = n->kid; k != NONE; k = e->nodes[k].next) {
-			if (!node_eval(e, k, ev))
-				return false;
-		}
-		return true;
-	case N_OR:
-		for (uint32_t k = n->kid; k != NONE; k = e->nodes[k].next) {
-			if (node_eval(e, k, ev))
-				return true;
-		}
-		return false;
-	case N_NOT:
-		return !node_eval(e, n->kid, ev);
 	case N_TRUTH:
 		if (num_of(ev, n->field, &v))
 			return v != 0;
 		return event_has(ev, n->field) && ev->text[n->field].len > 0;
 	case N_NUM:
 		return num_of(ev, n->field, &v) &&
-		    cmp_result((enum tok)n->op, (v > n->num) - (v < n->num));
+		    cmp_result(n->cmask, (v > n->num) - (v < n->num));
 	case N_STR:
 		return event_has(ev, n->field) &&
-		    cmp_result((enum tok)n->op,
-			cmp_bytes(
-			    ev->text[n->field], e->pool + n->off, n->len));
+		    cmp_result(n->cmask,
+			sign(cmp_bytes(
+			    ev->text[n->field], e->pool + n->off, n->len)));
 	case N_RE:
 		return event_has(ev, n->field) &&
 		    regex_eval(e, &e->re[n->off], ev->text[n->field], n->neg);
 	case N_IN:
 		return in_eval(e, n, ev);
+	default:
+		return false;
 	}
-	return false;
+}
+
+static bool node_eval(struct expr *e, uint32_t i, const struct log_event *ev);
+
+static inline bool
+kid_eval(struct expr *e, uint32_t k, const struct log_event *ev)
+{
+	const struct node *n = &e->nodes[k];
+
+	if (n->kind >= N_TRUTH)
+		return leaf_eval(e, n, ev);
+	return node_eval(e, k, ev);
+}
+
+static bool
+node_eval(struct expr *e, uint32_t i, const struct log_event *ev)
+{
+	const struct node *n = &e->nodes[i];
+
+	switch ((enum node_kind)n->kind) {
+	case N_AND:
+		for (uint32_t k = n->kid; k != NONE; k = e->nodes[k].next) {
+			if (!kid_eval(e, k, ev))
+				return false;
+		}
+		return true;
+	case N_OR:
+		for (uint32_t k = n->kid; k != NONE; k = e->nodes[k].next) {
+			if (kid_eval(e, k, ev))
+				return true;
+		}
+		return false;
+	case N_NOT:
+		return !kid_eval(e, n->kid, ev);
+	default:
+		return leaf_eval(e, n, ev);
+	}
 }
 
 bool
@@ -252,7 +353,7 @@ expr_eval(struct expr *e, const struct log_event *ev)
 	e->stats.evals++;
 	if (e->stats.quarantined)
 		return false;
-	return node_eval(e, e->root, ev);
+	return kid_eval(e, e->root, ev);
 }
 
 uint64_t

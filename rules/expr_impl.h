@@ -67,6 +67,7 @@ struct node {
 	uint8_t kind;
 	uint8_t op; /* T_EQ .. T_GE for N_NUM, N_STR */
 	bool neg;
+	uint8_t cmask; /* N_NUM, N_STR: op as bits 1 <, 2 ==, 4 > */
 	int16_t field;
 	uint32_t kid, next;
 	uint32_t off, len;
@@ -86,13 +87,22 @@ struct lit {
  * without PCRE2: bytes holds the alternatives, lowered when fold; first[c]
  * has bit j when alternative j can start with byte c; shift[c] is the
  * Horspool shift for the byte under the last of the first minlen bytes of
- * an alignment (0: try the alignment).
+ * an alignment (0: try the alignment). word[j] and wmask[j] are the
+ * first (up to) 8 bytes of alternative j as a native word and the bytes
+ * they cover, fmask[j] has 0x20 at the letters to fold: 8 subject bytes s
+ * start alternative j's prefix when ((s | fmask) & wmask) == word. An
+ * unanchored set whose alternatives are all 2 bytes or longer is scanned
+ * 16 positions at a time on their first two bytes (expr.c, lit_scan).
  */
 struct litset {
 	bool anchored, fold;
 	unsigned nalt;
 	uint32_t minlen;
 	uint32_t off[LIT_ALT_MAX], len[LIT_ALT_MAX]; /* into bytes */
+	uint64_t word[LIT_ALT_MAX], wmask[LIT_ALT_MAX], fmask[LIT_ALT_MAX];
+	/* The vector scan (minlen >= 2): alternative j can start at i when
+	 * (s[i] | f0[j]) == c0[j] and (s[i + 1] | f1[j]) == c1[j]. */
+	uint8_t c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
 	uint8_t first[256];
 	uint8_t shift[256];
 	char bytes[];

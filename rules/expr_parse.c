@@ -512,6 +512,19 @@ expr_compile(const char *src, const struct field_table *ft,
 		fail_unexpected(&p);
 	if (p.failed || e->root == NONE)
 		goto fail;
+	for (uint32_t i = 0; i < e->nnodes; i++) {
+		static const uint8_t cmask[] = { [T_EQ] = 2,
+			[T_NE] = 1 | 4,
+			[T_LT] = 1,
+			[T_LE] = 1 | 2,
+			[T_GT] = 4,
+			[T_GE] = 2 | 4 };
+		struct node *nd = &e->nodes[i];
+
+		if ((nd->kind == N_NUM || nd->kind == N_STR) &&
+		    nd->op < NELEM(cmask))
+			nd->cmask = cmask[nd->op];
+	}
 	return e;
 fail:
 	expr_free(e);

@@ -24,8 +24,10 @@
  * alternatives, optionally anchored and caseless ('^/api/',
  * '(?i)(bot|crawler|spider)'; lit_parse has the exact shapes), is answered
  * by a prefix compare or a Horspool scan without calling PCRE2: same
- * answer (no capture is ever read), counted in regex_calls and regex_ns
- * the same way; JIT never hits a match limit on such a pattern, so the
+ * answer (no capture is ever read), counted in regex_calls but not timed
+ * (linear in the subject, it cannot overrun, and the two clock reads of
+ * a timed call would cost more than the scan); JIT never hits a match
+ * limit on such a pattern, so the
  * limit cannot tell the two apart (test_expr checks both against PCRE2).
  *
  * Limits chosen (measured on this machine, PCRE2 10.42):
@@ -175,6 +177,22 @@ lit_parse(const char *p, size_t n)
 	}
 	if (anchored && !group && l->nalt > 1)
 		goto no;
+	for (unsigned j = 0; j < l->nalt; j++) {
+		unsigned char w[8] = { 0 }, m[8] = { 0 }, f[8] = { 0 };
+
+		for (uint32_t k = 0; k < l->len[j] && k < 8; k++) {
+			w[k] = (unsigned char)l->bytes[l->off[j] + k];
+			m[k] = 0xff;
+			f[k] = fold && w[k] >= 'a' && w[k] <= 'z' ? 0x20 : 0;
+		}
+		memcpy(&l->word[j], w, 8);
+		memcpy(&l->wmask[j], m, 8);
+		memcpy(&l->fmask[j], f, 8);
+		l->c0[j] = w[0];
+		l->c1[j] = w[1];
+		l->f0[j] = f[0];
+		l->f1[j] = f[1];
+	}
 	/* Horspool over the alternatives' first minlen bytes: a byte at
 	 * position p of one of them allows a shift of minlen - 1 - p. */
 	for (unsigned c = 0; c < 256; c++)

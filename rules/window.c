@@ -420,6 +420,13 @@ window_value(struct window *w, const struct window_spec *s, int64_t now_ms,
 	return NAN;
 }
 
+uint64_t
+window_count(struct window *w, const struct window_spec *s, int64_t now_ms)
+{
+	window_advance(w, s, now_ms);
+	return w->count;
+}
+
 bool
 window_is_empty(
     const struct window *w, const struct window_spec *s, int64_t now_ms)

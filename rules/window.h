@@ -104,6 +104,10 @@ void window_advance(
  */
 double window_value(struct window *w, const struct window_spec *s,
     int64_t now_ms, uint64_t *count);
+/* The events in the window at now_ms, advancing it as window_value does,
+ * without computing the value (O(1)). */
+uint64_t window_count(
+    struct window *w, const struct window_spec *s, int64_t now_ms);
 /*
  * True when no event the window holds is still inside it at now_ms (or the
  * clock, if later): the engine may evict it. For AGG_ABSENT an empty
