@@ -157,7 +157,8 @@ group_set_overflow(const struct rule *r, struct group *g)
 
 /* The group of ev in rs (created when new); NULL when out of memory. */
 static struct group *
-group_for(struct engine *e, struct rstate *rs, const struct log_event *ev)
+group_for(struct engine *e, struct rstate *rs, const struct log_event *ev,
+    int64_t now)
 {
 	const struct rule *r = rs->r;
 	struct keyv k[RULE_GROUP_MAX];
@@ -184,23 +185,23 @@ group_for(struct engine *e, struct rstate *rs, const struct log_event *ev)
 		return g;
 	}
 	if (rs->ngroups >= r->max_groups &&
-	    e->now - rs->cap_sweep_ms >= SWEEP_MIN_MS) {
-		rs->cap_sweep_ms = e->now;
-		engine_sweep(e, rs, e->now);
+	    now - rs->cap_sweep_ms >= SWEEP_MIN_MS) {
+		rs->cap_sweep_ms = now;
+		engine_sweep(e, rs, now);
 	}
 	if (rs->ngroups >= r->max_groups) {
 		rs->st.overflowed++;
 		e->st.groups_overflow++;
 		if (rs->overflow != NULL)
 			return rs->overflow;
-		g = engine_group_alloc(r, e->now, true);
+		g = engine_group_alloc(r, now, true);
 		if (g == NULL)
 			return NULL;
 		group_set_overflow(r, g);
 		engine_group_insert(rs, g);
 		return g;
 	}
-	g = engine_group_alloc(r, e->now, true);
+	g = engine_group_alloc(r, now, true);
 	if (g == NULL)
 		return NULL;
 	g->hash = h;
@@ -254,6 +255,7 @@ bd_decay(struct breakdown *bd, int64_t t, int64_t period)
 	bd->n = j;
 	if (j == 0)
 		bd->total_w = bd->total_value = 0;
+	bd_reindex(bd);
 }
 
 static void
@@ -261,31 +263,38 @@ bd_add(
     struct breakdown *bd, int64_t t, int64_t period, struct keyv *k, double v)
 {
 	uint64_t h = key_hash(k);
+	uint32_t p;
 	unsigned i;
 
 	bd_decay(bd, t, period);
-	for (i = 0; i < bd->n; i++) {
+	for (p = (uint32_t)h & (BD_INDEX - 1); bd->idx[p] != 0;
+	     p = (p + 1) & (BD_INDEX - 1)) {
+		i = bd->idx[p] - 1u;
 		if (bd->hash[i] == h && key_eq(bd->key[i], bd->klen[i], k))
-			break;
+			goto found;
 	}
-	if (i == bd->n) {
-		if (bd->n < BD_SLOTS) {
-			bd->n++;
-			bd->w[i] = bd->value[i] = 0;
-		} else {
-			/* Space-saving: the lightest slot's weight goes to
-			 * the newcomer. */
-			i = 0;
-			for (unsigned j = 1; j < bd->n; j++) {
-				if (bd->w[j] < bd->w[i])
-					i = j;
-			}
+	if (bd->n < BD_SLOTS) {
+		i = bd->n++;
+		bd->w[i] = bd->value[i] = 0;
+	} else {
+		/* Space-saving: the lightest slot's weight goes to the
+		 * newcomer. */
+		i = 0;
+		for (unsigned j = 1; j < bd->n; j++) {
+			if (bd->w[j] < bd->w[i])
+				i = j;
 		}
-		bd->hash[i] = h;
-		bd->klen[i] = (uint8_t)key_store(bd->key[i], k);
-		bd->cut =
-		    (bd->cut & ~(UINT32_C(1) << i)) | ((uint32_t)k->cut << i);
+		bd_unindex(bd, i);
+		/* The deletion may have moved the hole: probe again. */
+		for (p = (uint32_t)h & (BD_INDEX - 1); bd->idx[p] != 0;
+		     p = (p + 1) & (BD_INDEX - 1))
+			;
 	}
+	bd->idx[p] = (uint8_t)(i + 1);
+	bd->hash[i] = h;
+	bd->klen[i] = (uint8_t)key_store(bd->key[i], k);
+	bd->cut = (bd->cut & ~(UINT32_C(1) << i)) | ((uint32_t)k->cut << i);
+found:
 	bd->w[i] += 1;
 	bd->value[i] += v;
 	bd->total_w += 1;
@@ -298,46 +307,68 @@ samples_reset(struct engine *e, struct group *g)
 	for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++) {
 		sline_put(e, g->samples[i]);
 		g->samples[i] = NULL;
+		g->run_slot[i] = -1;
 	}
 	g->nsamples = 0;
 	g->nlatest = 0;
 }
 
-/* The current event's line, copied at the first call of a feed; NULL
- * when out of memory (the sample reads as ""). */
+/* The line of run event k, copied at its first use in the run and shared
+ * by every group that takes it; NULL when out of memory (reads ""). */
 static struct sline *
-cur_line(struct engine *e, const struct log_event *ev)
+run_line(struct engine *e, const struct log_event *ev, unsigned k)
 {
-	if (e->cur_line == NULL && (e->cur_line = sline_get(e)) != NULL) {
-		struct keyv k =
-		    key_view(ev->line.p, ev->line.len, ALERT_TEXT_MAX);
+	if (e->run_line[k] == NULL &&
+	    (e->run_line[k] = sline_get(e)) != NULL) {
+		const struct log_event *x = &ev[e->run_idx[k]];
+		struct keyv kv = key_view(x->line.p, x->line.len, ALERT_TEXT_MAX);
 
-		key_store(e->cur_line->text, &k);
+		key_store(e->run_line[k]->text, &kv);
 	}
-	return e->cur_line;
+	return e->run_line[k];
 }
 
+/* Run event k goes to g's samples: the slot is chosen now, the line is
+ * copied when the rule is through the run (samples_take), so that a run
+ * copies at most three lines per group rather than one per event. */
 static void
-sample_add(struct engine *e, struct group *g, const struct log_event *ev)
+sample_note(struct group *g, unsigned k)
 {
-	struct sline **dst, *l = cur_line(e, ev);
+	unsigned slot = 0;
 
 	if (g->nsamples == 0) {
-		dst = &g->samples[0];
 		g->nsamples = 1;
 	} else {
 		/* Slots 1 and 2 take the latest events in turn. */
-		dst = &g->samples[1 + g->nlatest % 2];
+		slot = 1 + (unsigned)(g->nlatest % 2);
 		g->nlatest++;
 		if (g->nsamples < ALERT_SAMPLES_MAX)
 			g->nsamples++;
 	}
-	if (*dst == l)
-		return;
-	sline_put(e, *dst);
-	*dst = l;
-	if (l != NULL)
-		l->refs++;
+	g->run_slot[slot] = (int32_t)k;
+}
+
+/* The lines sample_note chose, for every group rs fed in this run (all
+ * are on its dirty list). */
+static void
+samples_take(struct engine *e, struct rstate *rs, const struct log_event *ev)
+{
+	for (struct group *g = rs->dirty; g != NULL; g = g->dnext) {
+		for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++) {
+			struct sline *l;
+
+			if (g->run_slot[i] < 0)
+				continue;
+			l = run_line(e, ev, (unsigned)g->run_slot[i]);
+			g->run_slot[i] = -1;
+			if (g->samples[i] == l)
+				continue;
+			sline_put(e, g->samples[i]);
+			g->samples[i] = l;
+			if (l != NULL)
+				l->refs++;
+		}
+	}
 }
 
 /* --- the state machine ----------------------------------------------- */
@@ -433,18 +464,20 @@ engine_transition(struct engine *e, struct rstate *rs, struct group *g,
 
 /* --- events ---------------------------------------------------------- */
 
-static bool
-feed_rule(
-    struct engine *e, struct rstate *rs, const struct log_event *ev, int64_t t)
+/*
+ * Run event k (time t, clock now), which passed rule rs's filter (hit:
+ * and its ratio filter), into the rule: value, group, window, episode,
+ * sample slot, breakdown.
+ */
+static inline void
+feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
+    unsigned k, int64_t t, int64_t now, bool hit)
 {
 	const struct rule *r = rs->r;
 	double v = NAN;
-	bool hit = false;
 	uint64_t h = 0;
 	struct group *g;
 
-	if (r->where != NULL && !expr_eval(r->where, ev))
-		return false;
 	rs->st.matched++;
 	if (r->value_field >= 0) {
 		int f = r->value_field;
@@ -452,26 +485,24 @@ feed_rule(
 		/* An event without the value (no number, "-") is not part
 		 * of the aggregate: the window counts events with a value. */
 		if (r->kind == AGG_DISTINCT && !event_has(ev, f))
-			return true;
+			return;
 		if (r->kind != AGG_DISTINCT && !event_has_num(ev, f))
-			return true;
+			return;
 		if (r->kind == AGG_DISTINCT)
 			h = window_hash(ev->text[f].p, ev->text[f].len);
 		else
 			v = ev->num[f];
 		if (!isfinite(v) && r->kind != AGG_DISTINCT)
-			return true;
+			return;
 	}
-	g = group_for(e, rs, ev);
+	g = group_for(e, rs, ev, now);
 	if (g == NULL)
-		return true;
-	if (r->ratio != NULL)
-		hit = expr_eval(r->ratio, ev);
+		return;
 	if (!window_add(g->win, &r->spec, t, v, hit, h)) {
 		/* Before the window's left edge (a window shorter than the
 		 * slack), or a full cell: late for this rule. */
 		e->st.late++;
-		return true;
+		return;
 	}
 	if (g->last_event_ms == TIME_NONE ||
 	    t >= g->last_event_ms + r->spec.window_ms) {
@@ -484,53 +515,136 @@ feed_rule(
 	}
 	if (g->last_event_ms == TIME_NONE || t > g->last_event_ms)
 		g->last_event_ms = t;
-	/* An event leaves its window by t + window (window.h: never
-	 * late); the margin covers the rounding of t to its second. */
-	e->busy_until = max64(e->busy_until, t + r->spec.window_ms + 2000);
-	sample_add(e, g, ev);
+	sample_note(g, k);
 	if (g->bd != NULL) {
 		int f = r->breakdown_field;
-		struct keyv k = event_has(ev, f)
+		struct keyv kv = event_has(ev, f)
 		    ? key_view(ev->text[f].p, ev->text[f].len, BD_KEY_MAX)
 		    : (struct keyv){ "-", 1, false };
 
-		bd_add(g->bd, t, r->spec.window_ms, &k,
+		bd_add(g->bd, t, r->spec.window_ms, &kv,
 		    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
 	}
 	dirty_mark(e, rs, g);
-	return true;
+}
+
+/* The run's events through one rule, in order: the filters over the
+ * whole run first (expr_eval_run), then each matching event. */
+static void
+feed_rule(struct engine *e, struct rstate *rs, const struct log_event *ev)
+{
+	const struct rule *r = rs->r;
+	uint64_t m[EXPR_RUN_WORDS], hits[EXPR_RUN_WORDS] = { 0 }, any = 0;
+
+	memcpy(m, e->run_all, sizeof(m));
+	if (r->where != NULL)
+		expr_eval_run(r->where, ev, e->run_idx, m);
+	if (r->ratio != NULL) {
+		memcpy(hits, m, sizeof(hits));
+		expr_eval_run(r->ratio, ev, e->run_idx, hits);
+	}
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
+			unsigned k = w * 64 + (unsigned)__builtin_ctzll(b);
+
+			feed_one(e, rs, &ev[e->run_idx[k]], k, e->run_t[k],
+			    e->run_now[k], (hits[w] & b & -b) != 0);
+		}
+		e->run_matched[w] |= m[w];
+		any |= m[w];
+	}
+	if (any == 0)
+		return;
+	/* An event leaves its window by t + window (window.h: never late);
+	 * the margin covers the rounding of t to its second. The run's
+	 * latest time may belong to an event the rule did not take: a
+	 * later bound, which only makes the passes look sooner. */
+	e->busy_until =
+	    max64(e->busy_until, e->run_tmax + r->spec.window_ms + 2000);
+	samples_take(e, rs, ev);
+}
+
+/*
+ * Take events of ev[*i..n) into the run while they stay within the
+ * clock's second (the first one may cross into a later second: it settles
+ * the groups and runs the passes first). Late events and events before
+ * any time are counted and left out.
+ */
+static void
+run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
+{
+	e->run_n = 0;
+	e->run_tmax = TIME_NONE;
+	for (; *i < n && e->run_n < ENGINE_RUN_MAX; (*i)++) {
+		int64_t t = ev[*i].time_ms;
+
+		if (t == EVENT_TIME_NONE) {
+			e->st.events++;
+			e->st.no_time++;
+			if (e->now == TIME_NONE)
+				continue;
+			t = e->now;
+		} else if (e->now != TIME_NONE &&
+		    floor_sec(t) > floor_sec(e->now)) {
+			if (e->run_n > 0)
+				return; /* the next run starts there */
+			e->st.events++;
+			if (e->dirty)
+				engine_settle(e);
+		} else {
+			e->st.events++;
+			if (e->now != TIME_NONE &&
+			    t < e->now - RULE_SLACK_MS_DEFAULT) {
+				e->st.late++;
+				continue;
+			}
+		}
+		advance(e, t);
+		e->run_idx[e->run_n] = (uint32_t)*i;
+		e->run_t[e->run_n] = t;
+		e->run_now[e->run_n] = e->now;
+		e->run_n++;
+		if (t > e->run_tmax)
+			e->run_tmax = t;
+	}
+}
+
+void
+engine_feed_run(struct engine *e, unsigned input, const struct log_event *ev,
+    size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		run_collect(e, ev, n, &i);
+		if (e->run_n == 0 || input >= RULE_SOURCES_MAX)
+			continue;
+		if (!(e->seen & (UINT32_C(1) << input))) {
+			e->seen |= UINT32_C(1) << input;
+			engine_ensure_absent(e, e->run_now[0]);
+		}
+		for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+			unsigned left = e->run_n > w * 64 ? e->run_n - w * 64 : 0;
+
+			e->run_all[w] = left >= 64 ? UINT64_MAX
+						   : (UINT64_C(1) << left) - 1;
+			e->run_matched[w] = 0;
+		}
+		for (size_t r = 0; r < e->nsubs[input]; r++)
+			feed_rule(e, &e->rules[e->subs[input][r]], ev);
+		for (unsigned w = 0; w < EXPR_RUN_WORDS; w++)
+			e->st.matched +=
+			    (uint64_t)__builtin_popcountll(e->run_matched[w]);
+		/* The groups that took a line hold their own refs. */
+		for (unsigned k = 0; k < e->run_n; k++) {
+			sline_put(e, e->run_line[k]);
+			e->run_line[k] = NULL;
+		}
+	}
 }
 
 void
 engine_feed(struct engine *e, unsigned input, const struct log_event *ev)
 {
-	int64_t t = ev->time_ms;
-	bool matched = false;
-
-	e->st.events++;
-	if (t == EVENT_TIME_NONE) {
-		e->st.no_time++;
-		if (e->now == TIME_NONE)
-			return;
-		t = e->now;
-	} else if (e->now != TIME_NONE && t < e->now - RULE_SLACK_MS_DEFAULT) {
-		e->st.late++;
-		return;
-	}
-	if (e->dirty && t > e->now)
-		engine_settle(e);
-	advance(e, t);
-	if (input >= RULE_SOURCES_MAX)
-		return;
-	if (!(e->seen & (UINT32_C(1) << input))) {
-		e->seen |= UINT32_C(1) << input;
-		engine_ensure_absent(e, e->now);
-	}
-	for (size_t i = 0; i < e->nsubs[input]; i++)
-		matched |= feed_rule(e, &e->rules[e->subs[input][i]], ev, t);
-	/* The groups that took the line as a sample hold their own refs. */
-	sline_put(e, e->cur_line);
-	e->cur_line = NULL;
-	if (matched)
-		e->st.matched++;
+	engine_feed_run(e, input, ev, 1);
 }

@@ -29,12 +29,6 @@
 #include "rules/engine_impl.h"
 #include "parsers/compat.h"
 
-static int64_t
-floor_sec(int64_t ms)
-{
-	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-}
-
 void
 engine_ensure_absent(struct engine *e, int64_t now)
 {

@@ -107,6 +107,8 @@ engine_group_alloc(const struct rule *r, int64_t now, bool with_window)
 	g->notified_ms = TIME_NONE;
 	g->clear_since_ms = TIME_NONE;
 	g->fired_value = NAN;
+	for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++)
+		g->run_slot[i] = -1;
 	return g;
 }
 

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rules/engine.h"
 #include "rules/rule_impl.h"
@@ -38,14 +39,17 @@
 #define BD_KEY_MAX      128 /* = alert_contrib.key */
 #define TRUNC_MARK      "..."
 #define SWEEP_MIN_MS    10000
+#define ENGINE_RUN_MAX  EXPR_RUN_MAX /* events fed rule by rule at a time */
 
-/* Slots as parallel arrays: a lookup scans hash[] (4 cache lines) and a
- * replacement w[], without touching the keys. */
+/* Slots as parallel arrays: a lookup probes idx[] and compares hash[],
+ * a replacement scans w[], neither touches the keys. */
+#define BD_INDEX 64 /* power of two, 2 * BD_SLOTS: at most half full */
 struct breakdown {
 	double total_w, total_value;
 	int64_t period_start_ms;
 	unsigned n;
-	uint32_t cut; /* bit i: key[i] was cut */
+	uint32_t cut;           /* bit i: key[i] was cut */
+	uint8_t idx[BD_INDEX];  /* slot + 1 by hash, linear probing; 0: none */
 	uint64_t hash[BD_SLOTS];
 	uint8_t klen[BD_SLOTS]; /* key bytes (log text may hold a NUL) */
 	double w[BD_SLOTS];     /* decayed event weight */
@@ -82,6 +86,9 @@ struct group {
 	int64_t oldest_ms; /* a lower bound of the oldest event in the window */
 	unsigned nsamples; /* 0..3 */
 	uint64_t nlatest;  /* events after the first in this episode */
+	/* During a run (engine.c): the run event each sample slot is to
+	 * take once the rule is through the run; -1 outside a run. */
+	int32_t run_slot[ALERT_SAMPLES_MAX];
 	struct group *prev, *next;   /* all groups of the rule */
 	struct group *aprev, *anext; /* pending and firing groups */
 	struct group *dnext;         /* the dirty list */
@@ -138,8 +145,17 @@ struct engine {
 	int64_t pass_sec;   /* passes done through this second */
 	int64_t busy_until; /* after it, every window is empty */
 	struct engine_stats st;
-	struct sline *cur_line; /* the current event's line, once copied */
-	struct sline *spare;    /* released lines for reuse */
+	/* The run being fed (engine.c): its events' indexes, times and
+	 * clocks, which matched a rule, and their lines once copied. */
+	unsigned run_n;
+	int64_t run_tmax;                     /* the latest of run_t */
+	uint64_t run_all[EXPR_RUN_WORDS];     /* bits 0 .. run_n - 1 */
+	uint64_t run_matched[EXPR_RUN_WORDS]; /* matched a rule */
+	uint32_t run_idx[ENGINE_RUN_MAX];
+	int64_t run_t[ENGINE_RUN_MAX];
+	int64_t run_now[ENGINE_RUN_MAX];
+	struct sline *run_line[ENGINE_RUN_MAX];
+	struct sline *spare; /* released lines for reuse */
 	unsigned nspare;
 	struct alert_transition tr; /* reused for every emission */
 };
@@ -157,6 +173,12 @@ static inline int64_t
 max64(int64_t a, int64_t b)
 {
 	return a > b ? a : b;
+}
+
+static inline int64_t
+floor_sec(int64_t ms)
+{
+	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 
 static inline uint64_t
@@ -279,6 +301,42 @@ sline_get(struct engine *e)
 	}
 	l->refs = 1;
 	return l;
+}
+
+/* Rebuild bd->idx from the slots (after a slot changed its key). */
+static inline void
+bd_reindex(struct breakdown *bd)
+{
+	memset(bd->idx, 0, sizeof(bd->idx));
+	for (unsigned i = 0; i < bd->n; i++) {
+		uint32_t p = (uint32_t)bd->hash[i] & (BD_INDEX - 1);
+
+		while (bd->idx[p] != 0)
+			p = (p + 1) & (BD_INDEX - 1);
+		bd->idx[p] = (uint8_t)(i + 1);
+	}
+}
+
+/* Take slot i out of bd->idx (before its key changes): linear probing's
+ * backward-shift deletion, so no tombstones build up. */
+static inline void
+bd_unindex(struct breakdown *bd, unsigned i)
+{
+	uint32_t mask = BD_INDEX - 1, p = (uint32_t)bd->hash[i] & mask;
+
+	while (bd->idx[p] != i + 1)
+		p = (p + 1) & mask;
+	for (uint32_t q = (p + 1) & mask; bd->idx[q] != 0; q = (q + 1) & mask) {
+		uint32_t home = (uint32_t)bd->hash[bd->idx[q] - 1u] & mask;
+
+		/* Entry q may move to the hole p unless its home lies
+		 * cyclically in (p, q]. */
+		if (((q - home) & mask) >= ((q - p) & mask)) {
+			bd->idx[p] = bd->idx[q];
+			p = q;
+		}
+	}
+	bd->idx[p] = 0;
 }
 
 /* Whether shares are of the summed value field rather than of events. */

@@ -367,6 +367,7 @@ load_breakdown(struct snap *s, struct breakdown *bd)
 		    !isfinite(bd->value[i]))
 			s->bad = true;
 	}
+	bd_reindex(bd);
 }
 
 static struct window *

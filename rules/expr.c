@@ -69,9 +69,6 @@ lit_at(const struct litset *l, unsigned j, const unsigned char *s,
 	return l->len[j] <= 8 || lit_eq(l, j, s);
 }
 
-/* 16 bytes as one GCC/clang vector: SSE2, NEON, or scalar code. */
-typedef uint8_t v16b __attribute__((vector_size(16)));
-
 /*
  * Whether an alternative of l occurs in s[0..n) at a position from *at
  * on, scanning 16 positions at a time for the alternatives' first two
@@ -126,21 +123,12 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 	return false;
 }
 
-/* Whether the litset matches s[0..n): what PCRE2 would answer. */
-static inline bool
-lit_match(const struct litset *l, const char *subject, size_t n)
+/* An unanchored litset in s[0..n) (n >= minlen): the vector scan, then
+ * Horspool over what it leaves. Out of line: the anchored case is the
+ * common one and stays small. */
+static bool __attribute__((noinline))
+lit_find(const struct litset *l, const unsigned char *s, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)subject;
-
-	if (n < l->minlen)
-		return false;
-	if (l->anchored) {
-		for (unsigned j = 0; j < l->nalt; j++) {
-			if (l->len[j] <= n && lit_at(l, j, s, n))
-				return true;
-		}
-		return false;
-	}
 	size_t i = 0;
 
 	if (l->minlen >= 2 && lit_scan(l, s, n, &i))
@@ -159,6 +147,23 @@ lit_match(const struct litset *l, const char *subject, size_t n)
 				return true;
 		}
 		i++;
+	}
+	return false;
+}
+
+/* Whether the litset matches s[0..n): what PCRE2 would answer. */
+static inline bool
+lit_match(const struct litset *l, const char *subject, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)subject;
+
+	if (n < l->minlen)
+		return false;
+	if (!l->anchored)
+		return lit_find(l, s, n);
+	for (unsigned j = 0; j < l->nalt; j++) {
+		if (l->len[j] <= n && lit_at(l, j, s, n))
+			return true;
 	}
 	return false;
 }
@@ -199,7 +204,8 @@ cmp_bytes(struct sv a, const char *b, size_t blen)
 	return a.len < blen ? -1 : a.len > blen;
 }
 
-static bool
+/* The regex r on s through PCRE2 (re_eval has the literal fast path). */
+static bool __attribute__((noinline))
 regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
 {
 	size_t len = s.len;
@@ -211,12 +217,6 @@ regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
 	if (len > e->subject_max) {
 		len = e->subject_max;
 		opt = PCRE2_NOTEOL; /* the cut is not the end of the field */
-	}
-	/* Literal alternatives answer without PCRE2 (lit_parse), in time
-	 * linear in the subject: neither timed nor limited. */
-	if (r->lit != NULL) {
-		e->stats.regex_calls++;
-		return lit_match(r->lit, s.p, len) != neg;
 	}
 	/* Time one call in EXPR_TIME_EVERY and count it that many times: two
 	 * clock reads per match would cost more than a short match. */
@@ -245,6 +245,22 @@ regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
 	if (++e->stats.regex_limit_hits >= e->quarantine_after)
 		e->stats.quarantined = true;
 	return false;
+}
+
+/*
+ * s =~ r (or !~ when neg). Literal alternatives answer without PCRE2
+ * (lit_parse), in time linear in the subject: neither timed nor limited.
+ */
+static inline bool
+re_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
+{
+	if (r->lit != NULL) {
+		e->stats.regex_calls++;
+		return lit_match(r->lit, s.p,
+			   s.len < e->subject_max ? s.len : e->subject_max) !=
+		    neg;
+	}
+	return regex_eval(e, r, s, neg);
 }
 
 /*
@@ -302,7 +318,7 @@ leaf_eval(struct expr *e, const struct node *n, const struct log_event *ev)
 			    ev->text[n->field], e->pool + n->off, n->len)));
 	case N_RE:
 		return event_has(ev, n->field) &&
-		    regex_eval(e, &e->re[n->off], ev->text[n->field], n->neg);
+		    re_eval(e, &e->re[n->off], ev->text[n->field], n->neg);
 	case N_IN:
 		return in_eval(e, n, ev);
 	default:
@@ -345,6 +361,105 @@ node_eval(struct expr *e, uint32_t i, const struct log_event *ev)
 	default:
 		return leaf_eval(e, n, ev);
 	}
+}
+
+/* --- evaluation over a run of events ---------------------------------- */
+
+static bool
+mask_any(const uint64_t m[EXPR_RUN_WORDS])
+{
+	uint64_t any = 0;
+
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++)
+		any |= m[w];
+	return any != 0;
+}
+
+/* Clear bit k of m where the leaf n is false, for the events left. One
+ * loop per kind (the switch stays out of the loops), set bits only. */
+static void
+leaf_run(struct expr *e, const struct node *n, const struct log_event *ev,
+    const uint32_t *idx, uint64_t m[EXPR_RUN_WORDS])
+{
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+		uint64_t keep = m[w];
+
+		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
+			const struct log_event *x =
+			    &ev[idx[w * 64 + (unsigned)__builtin_ctzll(b)]];
+			double v;
+			bool ok;
+
+			if (n->kind == N_NUM)
+				ok = num_of(x, n->field, &v) &&
+				    cmp_result(n->cmask,
+					(v > n->num) - (v < n->num));
+			else if (n->kind == N_RE)
+				ok = event_has(x, n->field) &&
+				    re_eval(e, &e->re[n->off],
+					x->text[n->field], n->neg);
+			else
+				ok = leaf_eval(e, n, x);
+			if (!ok)
+				keep &= ~(b & -b);
+		}
+		m[w] = keep;
+	}
+}
+
+/* m: on entry the events node i is evaluated for; on return those for
+ * which it is true. Recursion as node_eval's (depth <= EXPR_DEPTH_MAX). */
+static void
+node_run(struct expr *e, uint32_t i, const struct log_event *ev,
+    const uint32_t *idx, uint64_t m[EXPR_RUN_WORDS])
+{
+	const struct node *n = &e->nodes[i];
+	uint64_t rem[EXPR_RUN_WORDS], t[EXPR_RUN_WORDS];
+
+	switch ((enum node_kind)n->kind) {
+	case N_AND:
+		/* Each operand sees only the events still true. */
+		for (uint32_t k = n->kid; k != NONE && mask_any(m);
+		     k = e->nodes[k].next)
+			node_run(e, k, ev, idx, m);
+		return;
+	case N_OR:
+		/* Each operand sees only the events not yet true. */
+		memcpy(rem, m, sizeof(rem));
+		memset(m, 0, sizeof(rem));
+		for (uint32_t k = n->kid; k != NONE && mask_any(rem);
+		     k = e->nodes[k].next) {
+			memcpy(t, rem, sizeof(t));
+			node_run(e, k, ev, idx, t);
+			for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+				m[w] |= t[w];
+				rem[w] &= ~t[w];
+			}
+		}
+		return;
+	case N_NOT:
+		memcpy(t, m, sizeof(t));
+		node_run(e, n->kid, ev, idx, t);
+		for (unsigned w = 0; w < EXPR_RUN_WORDS; w++)
+			m[w] &= ~t[w];
+		return;
+	default:
+		leaf_run(e, n, ev, idx, m);
+		return;
+	}
+}
+
+void
+expr_eval_run(struct expr *e, const struct log_event *ev,
+    const uint32_t *idx, uint64_t sel[EXPR_RUN_WORDS])
+{
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++)
+		e->stats.evals += (uint64_t)__builtin_popcountll(sel[w]);
+	if (e->stats.quarantined) {
+		memset(sel, 0, sizeof(uint64_t) * EXPR_RUN_WORDS);
+		return;
+	}
+	node_run(e, e->root, ev, idx, sel);
 }
 
 bool

@@ -103,6 +103,20 @@ struct expr *expr_compile(const char *src, const struct field_table *ft,
  */
 bool expr_eval(struct expr *e, const struct log_event *ev);
 
+/*
+ * expr_eval over many events at once: for each set bit k of sel (k <
+ * EXPR_RUN_MAX), event ev[idx[k]]; the bit stays set when it matches.
+ * The same answers and counters as expr_eval per event in order of k,
+ * evaluated one node at a time across the events (a node's loop stays in
+ * cache and its branches predictable), with && and || short-circuiting
+ * per event as expr_eval does. A quarantine that starts during the call
+ * applies from the next call.
+ */
+#define EXPR_RUN_MAX   256
+#define EXPR_RUN_WORDS (EXPR_RUN_MAX / 64)
+void expr_eval_run(struct expr *e, const struct log_event *ev,
+    const uint32_t *idx, uint64_t sel[EXPR_RUN_WORDS]);
+
 /* Bit i set: the expression reads field id i. */
 uint64_t expr_fields(const struct expr *e);
 

@@ -82,6 +82,9 @@ struct lit {
 
 #define LIT_ALT_MAX 8 /* alternatives of a literal fast path */
 
+/* 16 bytes as one GCC/clang vector: SSE2, NEON, or scalar code. */
+typedef uint8_t v16b __attribute__((vector_size(16)));
+
 /*
  * A regex that is only literal alternatives (see lit_parse) answers
  * without PCRE2: bytes holds the alternatives, lowered when fold; first[c]
@@ -101,8 +104,9 @@ struct litset {
 	uint32_t off[LIT_ALT_MAX], len[LIT_ALT_MAX]; /* into bytes */
 	uint64_t word[LIT_ALT_MAX], wmask[LIT_ALT_MAX], fmask[LIT_ALT_MAX];
 	/* The vector scan (minlen >= 2): alternative j can start at i when
-	 * (s[i] | f0[j]) == c0[j] and (s[i + 1] | f1[j]) == c1[j]. */
-	uint8_t c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
+	 * (s[i] | f0[j]) == c0[j] and (s[i + 1] | f1[j]) == c1[j], each
+	 * byte repeated 16 times. */
+	v16b c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
 	uint8_t first[256];
 	uint8_t shift[256];
 	char bytes[];

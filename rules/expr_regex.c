@@ -120,7 +120,7 @@ static struct litset *
 lit_parse(const char *p, size_t n)
 {
 	struct litset *l;
-	size_t i = 0, end = n, a;
+	size_t i = 0, end = n, a, sz;
 	bool fold = false, anchored = false, group = false;
 
 	if (n >= 4 && memcmp(p, "(?i)", 4) == 0) {
@@ -140,8 +140,12 @@ lit_parse(const char *p, size_t n)
 	}
 	if (i >= end)
 		return NULL;
-	if ((l = calloc(1, sizeof(*l) + (end - i))) == NULL)
+	/* Aligned for the vectors in it (malloc's alignment may be less). */
+	sz = (sizeof(*l) + (end - i) + _Alignof(struct litset) - 1) /
+	    _Alignof(struct litset) * _Alignof(struct litset);
+	if ((l = aligned_alloc(_Alignof(struct litset), sz)) == NULL)
 		return NULL;
+	memset(l, 0, sz);
 	l->anchored = anchored;
 	l->fold = fold;
 	l->minlen = UINT32_MAX;
@@ -188,10 +192,12 @@ lit_parse(const char *p, size_t n)
 		memcpy(&l->word[j], w, 8);
 		memcpy(&l->wmask[j], m, 8);
 		memcpy(&l->fmask[j], f, 8);
-		l->c0[j] = w[0];
-		l->c1[j] = w[1];
-		l->f0[j] = f[0];
-		l->f1[j] = f[1];
+		for (unsigned k = 0; k < 16; k++) {
+			l->c0[j][k] = w[0];
+			l->c1[j][k] = w[1];
+			l->f0[j][k] = f[0];
+			l->f1[j][k] = f[1];
+		}
 	}
 	/* Horspool over the alternatives' first minlen bytes: a byte at
 	 * position p of one of them allows a shift of minlen - 1 - p. */

@@ -224,7 +224,9 @@ add_extreme(struct window *w, const struct window_spec *s, uint32_t i, double v)
 		w->ext = v;
 }
 
-static bool
+/* Out of line, as add_distinct: the common kinds' window_add then saves
+ * no registers for them. */
+static bool __attribute__((noinline))
 add_quantile(struct window *w, uint32_t i, double v)
 {
 	int32_t key = sketch_key(v);
@@ -243,7 +245,7 @@ add_quantile(struct window *w, uint32_t i, double v)
 	return true;
 }
 
-static bool
+static bool __attribute__((noinline))
 add_distinct(struct window *w, uint32_t i, uint64_t h)
 {
 	int r = distinct_add(&w->dc[i], h);

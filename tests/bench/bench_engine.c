@@ -6,8 +6,11 @@
  * fields the rules read, as dry-run does), reads LOG into memory, then in
  * batches of BATCH lines parses the batch into an array of events (timed
  * as "parse"), then feeds the array to the engine (timed as "rules").
- * Prints lines, both times, events/s through the rules and the ratio
- * rules/parse, which the rule-engine issue wants below 1.
+ * The events of a batch go to the engine with one engine_feed_run, as
+ * dry-run hands it a run of one input's events. Runs PASSES times with a
+ * fresh engine and keeps the best time of each. Prints lines, both times,
+ * events/s through the rules and the ratio rules/parse, which the
+ * rule-engine issue wants below 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,8 @@
 #include "rules/engine.h"
 #include "parsers/compat.h"
 
-#define BATCH 4096
+#define BATCH  512
+#define PASSES 3
 
 static double
 now(void)
@@ -81,29 +85,47 @@ main(int argc, char **argv)
 		return 1;
 	}
 	in = &c.inputs[input];
-	e = engine_new(c.rules, on_transition, &transitions);
-	p = data;
-	end = data + len;
-	while (p < end) {
-		unsigned n = 0;
+	/* Best of PASSES for each of the two times: the machine's noise
+	 * only ever adds. */
+	for (int pass = 0; pass < PASSES; pass++) {
+		double tp = 0, tr = 0;
 
-		t0 = now();
-		while (n < BATCH && p < end) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-			event_reset(&ev[n], p, l);
-			if (in->parser->parse(in->prog, p, l, &ev[n]) == PARSE_OK)
-				n++;
-			lines++;
-			p += l + (nl != NULL);
+		transitions = lines = events = 0;
+		e = engine_new(c.rules, on_transition, &transitions);
+		if (e == NULL) {
+			fprintf(stderr, "bench_engine: out of memory\n");
+			return 1;
 		}
-		t_parse += now() - t0;
+		for (p = data, end = data + len; p < end;) {
+			unsigned n = 0;
+
+			t0 = now();
+			while (n < BATCH && p < end) {
+				char *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t l = nl ? (size_t)(nl - p)
+					      : (size_t)(end - p);
+
+				event_reset(&ev[n], p, l);
+				if (in->parser->parse(in->prog, p, l,
+					&ev[n]) == PARSE_OK)
+					n++;
+				lines++;
+				p += l + (nl != NULL);
+			}
+			tp += now() - t0;
+			t0 = now();
+			engine_feed_run(e, (unsigned)input, ev, n);
+			tr += now() - t0;
+			events += n;
+		}
 		t0 = now();
-		for (unsigned i = 0; i < n; i++)
-			engine_feed(e, (unsigned)input, &ev[i]);
-		t_rules += now() - t0;
-		events += n;
+		engine_tick(e, engine_now(e)); /* the last second's groups */
+		tr += now() - t0;
+		engine_free(e);
+		if (pass == 0 || tp < t_parse)
+			t_parse = tp;
+		if (pass == 0 || tr < t_rules)
+			t_rules = tr;
 	}
 	printf("lines=%lu events=%lu rules=%zu transitions=%lu "
 	    "parse_s=%.3f rules_s=%.3f parse_ns_per_line=%.0f "
@@ -112,7 +134,6 @@ main(int argc, char **argv)
 	    t_rules, t_parse / (double)lines * 1e9,
 	    t_rules / (double)events * 1e9, (double)events / t_rules,
 	    t_rules / t_parse);
-	engine_free(e);
 	conf_release(&c);
 	free(data);
 	return 0;

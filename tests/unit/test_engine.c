@@ -1548,6 +1548,161 @@ test_breakdown_many_keys(void **state)
 	ruleset_free(rs);
 }
 
+/* --- runs: engine_feed_run against engine_feed ---------------------- */
+
+#define RUN_EVENTS 3000
+#define REC_MAX    (1 << 20)
+
+static char rec_buf[REC_MAX];
+static size_t rec_len;
+
+/* Everything a transition says, as one line. */
+static void
+on_emit_rec(void *arg, const struct alert_transition *t)
+{
+	int n;
+
+	(void)arg;
+	n = snprintf(rec_buf + rec_len, REC_MAX - rec_len,
+	    "%s %d%s %lld v=%.9g n=%llu g=%s s=%lld |%s|%s|%s| c=%u %s:%llu\n",
+	    t->rule_name, (int)t->state, t->repeat ? "r" : "",
+	    (long long)t->at_ms, t->value, (unsigned long long)t->count,
+	    t->ngroup ? t->group_values[0] : "-",
+	    (long long)t->active_since_ms, t->nsamples > 0 ? t->samples[0] : "",
+	    t->nsamples > 1 ? t->samples[1] : "",
+	    t->nsamples > 2 ? t->samples[2] : "", t->ncontrib,
+	    t->ncontrib ? t->contrib[0].key : "-",
+	    (unsigned long long)(t->ncontrib ? t->contrib[0].count : 0));
+	assert_true(n > 0 && (size_t)n < REC_MAX - rec_len);
+	rec_len += (size_t)n;
+}
+
+/* A replay of one stream; chunk 0: engine_feed per event, else
+ * engine_feed_run in pseudo-random runs of 1 .. chunk events. */
+static void
+replay_stream(const struct ruleset *rs, const struct log_event *evs,
+    size_t n, unsigned chunk, struct engine_stats *st)
+{
+	struct engine *e = engine_new(rs, on_emit_rec, NULL);
+	uint32_t x = 12345;
+
+	assert_non_null(e);
+	rec_len = 0;
+	for (size_t i = 0; i < n;) {
+		size_t m = 1;
+
+		if (chunk > 0) {
+			x = x * 1103515245u + 12345u;
+			m = 1 + (x >> 8) % chunk;
+		}
+		if (m > n - i)
+			m = n - i;
+		if (chunk == 0)
+			engine_feed(e, 0, &evs[i]);
+		else
+			engine_feed_run(e, 0, &evs[i], m);
+		i += m;
+	}
+	engine_tick(e, engine_now(e) + 600000);
+	*st = *engine_stats(e);
+	engine_free(e);
+}
+
+/*
+ * The same stream fed event by event and in runs of every size gives the
+ * same transitions (times, values, counts, samples, breakdowns) and the
+ * same counters: out-of-order, late and timeless events included.
+ */
+static void
+test_feed_run_same(void **state)
+{
+	static const struct tdef defs[] = {
+		{ .name = "errs", .sources = "access", .where = "status >= 500",
+		    .value = "count()", .window = "10s", .alert_if = ">= 5",
+		    .group_by = "host", .breakdown = "http_x_api_key" },
+		{ .name = "slow", .sources = "access",
+		    .where = "path =~ '^/api/' && status != 404",
+		    .value = "avg(request_time)", .window = "30s",
+		    .alert_if = "> 0.5", .min_count = "3", .keep = "5s" },
+		{ .name = "ratio", .sources = "access",
+		    .value = "ratio(status >= 500 || host == 'h3')",
+		    .window = "20s", .alert_if = "> 0.3",
+		    .resolve_if = "< 0.2" },
+		{ .name = "p99", .sources = "access",
+		    .value = "p99(request_time)", .window = "1m",
+		    .alert_if = "> 1", .for_ = "5s", .repeat = "20s" },
+		{ .name = "keys", .sources = "access",
+		    .value = "distinct(http_x_api_key)", .window = "30s",
+		    .alert_if = ">= 4", .breakdown = "host" },
+		{ .name = "quiet", .sources = "access", .value = "absent()",
+		    .window = "15s" },
+	};
+	static struct tev tevs[RUN_EVENTS];
+	static struct log_event evs[RUN_EVENTS];
+	static const unsigned chunks[] = { 1, 2, 7, 64, 300, 700 };
+	static char want[REC_MAX];
+	struct engine_stats st0, st;
+	struct ruleset *rs;
+	uint32_t x = 42;
+	int64_t t = T0;
+
+	(void)state;
+	rs = compile(defs, NELEM(defs));
+	assert_non_null(rs);
+	for (size_t i = 0; i < RUN_EVENTS; i++) {
+		char host[8], key[16];
+		unsigned r;
+		int64_t at;
+
+		x = x * 1103515245u + 12345u;
+		r = x >> 8;
+		/* Phases of busy and quiet seconds, with silent gaps. */
+		t += (i / 400) % 2 ? (int64_t)(r % 300) : (int64_t)(r % 40);
+		if (r % 997 == 0)
+			t += 40000;
+		at = t;
+		if (r % 13 == 0)
+			at -= (int64_t)(r % 4000); /* out of order */
+		if (r % 101 == 0)
+			at -= 9000; /* late */
+		snprintf(host, sizeof(host), "h%u", r % 4);
+		snprintf(key, sizeof(key), "k%u", (r >> 4) % 9);
+		make_event(&tevs[i], r % 211 == 0 ? EVENT_TIME_NONE : at,
+		    host, (i / 250) % 3 == 1 && r % 3 ? 502 : 200,
+		    (i / 300) % 2 ? 0.2 + (double)(r % 2000) / 1000 : 0.1,
+		    r % 17 == 0 ? NULL : key,
+		    r % 5 == 0 ? "/static/x" : "/api/y");
+		evs[i] = tevs[i].ev;
+	}
+	replay_stream(rs, evs, RUN_EVENTS, 0, &st0);
+	assert_true(rec_len > 1000); /* alerts of every rule happened */
+	memcpy(want, rec_buf, rec_len + 1);
+	for (size_t i = 0; i < NELEM(defs); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "\n%s ", defs[i].name);
+		if (strstr(want, name) == NULL && strncmp(want, name + 1,
+			strlen(name + 1)) != 0)
+			fail_msg("rule %s never fired in the stream", defs[i].name);
+	}
+	for (size_t c = 0; c < NELEM(chunks); c++) {
+		replay_stream(rs, evs, RUN_EVENTS, chunks[c], &st);
+		if (strcmp(rec_buf, want) != 0) {
+			size_t k = 0;
+
+			while (rec_buf[k] == want[k])
+				k++;
+			while (k > 0 && want[k - 1] != '\n')
+				k--;
+			fail_msg("runs of up to %u: first difference:\n"
+				 "want %.300s\ngot  %.300s",
+			    chunks[c], want + k, rec_buf + k);
+		}
+		assert_true(memcmp(&st, &st0, sizeof(st)) == 0);
+	}
+	ruleset_free(rs);
+}
+
 /* --- identity
  * ---------------------------------------------------------------------- */
 
@@ -2014,6 +2169,7 @@ main(void)
 		cmocka_unit_test(test_snapshot_changed_rules),
 		cmocka_unit_test(test_snapshot_damaged),
 		cmocka_unit_test(test_adopt),
+		cmocka_unit_test(test_feed_run_same),
 	};
 
 	return cmocka_run_group_tests(tests, setup_env, NULL);
