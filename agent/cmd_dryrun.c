@@ -341,7 +341,8 @@ make_replay(const struct conf *c)
 	return rp;
 }
 
-/* Feed every event in [from, to] to the engine; the number of lines. */
+/* Feed every event in [from, to] to the engine, a run at a time; the
+ * number of events fed. */
 static uint64_t
 run_replay(struct dryrun *d, struct replay *rp, int64_t from, int64_t to,
     bool show_progress)
@@ -350,18 +351,37 @@ run_replay(struct dryrun *d, struct replay *rp, int64_t from, int64_t to,
 	uint64_t n = 0;
 	unsigned input;
 	struct log_event *ev;
+	size_t m;
+	bool stop = false;
 
-	while (replay_next(rp, &input, &ev)) {
-		if (ev->time_ms != EVENT_TIME_NONE) {
-			if (ev->time_ms < from)
+	while (!stop && replay_next(rp, &input, &ev, &m)) {
+		uint64_t before = n;
+		size_t start = 0, k;
+
+		/* Events before --from leave the run; one after --to ends
+		 * the replay (events without time go with their run). */
+		for (k = 0; k < m; k++) {
+			int64_t t = ev[k].time_ms;
+
+			if (t == EVENT_TIME_NONE)
 				continue;
-			if (ev->time_ms > to)
+			if (t > to) {
+				stop = true;
 				break;
-			if (ev->time_ms > d->last_ms)
-				d->last_ms = ev->time_ms;
+			}
+			if (t < from) {
+				engine_feed_run(d->engine, input, ev + start,
+				    k - start);
+				n += k - start;
+				start = k + 1;
+				continue;
+			}
+			if (t > d->last_ms)
+				d->last_ms = t;
 		}
-		engine_feed(d->engine, input, ev);
-		if ((++n & 0xffff) == 0 && show_progress)
+		engine_feed_run(d->engine, input, ev + start, k - start);
+		n += k - start;
+		if (show_progress && (n >> 16) != (before >> 16))
 			progress(rp, n, t0, false);
 	}
 	if (show_progress)

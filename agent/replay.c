@@ -8,8 +8,10 @@
  * BATCH_RING per stream, so reading, inflating and parsing run on the
  * second core while the engine runs on the first, and memory stays
  * bounded. replay_next() (the consumer, the engine's thread) hands out the
- * waiting event with the smallest time; with a handful of inputs a linear
- * scan beats a heap. An event stays valid until the next call.
+ * waiting event with the smallest time, and after it the events of the
+ * same batch that would come next anyway (a run, for engine_feed_run);
+ * with a handful of inputs a linear scan beats a heap. A run stays valid
+ * until the next call.
  *
  * Threads: a stream's producer owns its reader, grouper, parser program
  * and stats; the consumer touches a batch only between taking it from the
@@ -95,7 +97,8 @@ struct replay {
 	struct replay_input *inputs;
 	struct stream *streams;
 	unsigned n;
-	int last; /* stream whose event was handed out, or -1 */
+	int last;       /* stream whose events were handed out, or -1 */
+	unsigned nlast; /* how many */
 	unsigned errors, nfiles;
 	uint64_t bytes_total;
 };
@@ -514,13 +517,16 @@ stream_take(struct stream *s)
 }
 
 bool
-replay_next(struct replay *r, unsigned *input, struct log_event **ev)
+replay_next(struct replay *r, unsigned *input, struct log_event **ev,
+    size_t *n)
 {
 	int best = -1;
-	int64_t best_ms = 0;
+	int64_t best_ms = 0, lim_le = INT64_MAX, lim_lt = INT64_MAX;
+	struct stream *b;
+	size_t k;
 
 	if (r->last >= 0)
-		r->streams[r->last].idx++;
+		r->streams[r->last].idx += r->nlast;
 	for (unsigned i = 0; i < r->n; i++) {
 		struct stream *s = &r->streams[i];
 		int64_t t;
@@ -539,8 +545,33 @@ replay_next(struct replay *r, unsigned *input, struct log_event **ev)
 	r->last = best;
 	if (best < 0)
 		return false;
+	/* The run: the events of best's batch that one-at-a-time merging
+	 * would hand out next. Ties go to the lower stream, so an event
+	 * goes before another stream's head when its time is lower, or
+	 * equal and the other stream comes after best. */
+	for (unsigned i = 0; i < r->n; i++) {
+		struct stream *s = &r->streams[i];
+		int64_t t;
+
+		if ((int)i == best || s->done || !s->started)
+			continue;
+		t = s->cur_batch->ev[s->idx].time_ms;
+		if ((int)i > best && t < lim_le)
+			lim_le = t;
+		if ((int)i < best && t < lim_lt)
+			lim_lt = t;
+	}
+	b = &r->streams[best];
+	for (k = b->idx + 1; k < b->cur_batch->n; k++) {
+		int64_t t = b->cur_batch->ev[k].time_ms;
+
+		if (t > lim_le || t >= lim_lt)
+			break;
+	}
+	r->nlast = (unsigned)(k - b->idx);
 	*input = (unsigned)best;
-	*ev = &r->streams[best].cur_batch->ev[r->streams[best].idx];
+	*ev = &b->cur_batch->ev[b->idx];
+	*n = r->nlast;
 	return true;
 }
 

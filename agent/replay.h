@@ -60,12 +60,15 @@ int replay_add(struct replay *r, const char *path, int input, char *err,
 unsigned replay_prepare(struct replay *r);
 
 /*
- * The next event in time order. Returns true with *input and *ev set (ev
- * valid until the next call), false at the end. Read errors (a damaged
+ * The next events in time order: true with *input, *ev and *n set to a
+ * run of n >= 1 events of that input (ev[0 .. n), valid until the next
+ * call), the same events one-at-a-time merging would hand out in a row;
+ * false at the end. Read errors (a damaged
  * .gz) are reported as warnings naming file and offset, counted in
  * replay_errors(), and the replay goes on with the next file.
  */
-bool replay_next(struct replay *r, unsigned *input, struct log_event **ev);
+bool replay_next(
+    struct replay *r, unsigned *input, struct log_event **ev, size_t *n);
 
 /*
  * Stop reading (the producer threads) and keep the figures: call it when
