@@ -70,30 +70,31 @@ lit_at(const struct litset *l, unsigned j, const unsigned char *s,
 }
 
 /*
- * Whether an alternative of l occurs in s[0..n) at a position from *at
- * on, scanning 16 positions at a time for the alternatives' first two
- * bytes (minlen >= 2; both loads stay inside s). When not found, *at is
- * the first position left for the byte-wise scan (fewer than 17 bytes
- * remain). Branch-light: a user agent takes a handful of steps where a
- * byte-wise search mispredicts at every shift.
+ * Whether an alternative of l occurs in s[0..n) at a position in
+ * [*at, scan), reading s[0..scan + 1) (scan >= n: zero padding past n,
+ * which no alternative contains), 32 positions at a time on the
+ * alternatives' first two bytes (minlen >= 2). When not found, *at is the
+ * first position not scanned. Branch-light: a user agent takes a few
+ * steps where a byte-wise search mispredicts at every shift. Cloned for
+ * AVX2 where the CPU has it (one 32-byte compare instead of two).
  */
-static bool
+static bool __attribute__((target_clones("avx2", "default")))
 lit_scan(const struct litset *l, const unsigned char *s, size_t n,
-    size_t *at)
+    size_t scan, size_t *at)
 {
 	size_t i = *at;
 
-	for (; i + 17 <= n; i += 16) {
-		v16b a, b, hit = { 0 };
-		uint64_t w[2];
+	for (; i + 32 <= scan; i += 32) {
+		v32b a, b, hit = { 0 };
+		uint64_t w[4];
 
-		memcpy(&a, s + i, 16);
-		memcpy(&b, s + i + 1, 16);
+		memcpy(&a, s + i, 32);
+		memcpy(&b, s + i + 1, 32);
 		for (unsigned j = 0; j < l->nalt; j++)
-			hit |= (v16b)((a | l->f0[j]) == l->c0[j]) &
-			    (v16b)((b | l->f1[j]) == l->c1[j]);
-		memcpy(w, &hit, 16);
-		for (unsigned h = 0; h < 2; h++) {
+			hit |= (v32b)((a | l->f0[j]) == l->c0[j]) &
+			    (v32b)((b | l->f1[j]) == l->c1[j]);
+		memcpy(w, &hit, 32);
+		for (unsigned h = 0; h < 4; h++) {
 			while (w[h] != 0) {
 				size_t p = i + 8 * h;
 				unsigned k;
@@ -105,7 +106,7 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 				k = (unsigned)__builtin_clzll(w[h]) / 8;
 #endif
 				p += k;
-				for (unsigned j = 0; j < l->nalt; j++) {
+				for (unsigned j = 0; p < n && j < l->nalt; j++) {
 					if (l->len[j] <= n - p &&
 					    lit_at(l, j, s + p, n - p))
 						return true;
@@ -123,16 +124,26 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 	return false;
 }
 
-/* An unanchored litset in s[0..n) (n >= minlen): the vector scan, then
- * Horspool over what it leaves. Out of line: the anchored case is the
+/* An unanchored litset in s[0..n) (n >= minlen): the vector scan, its
+ * last under 33 bytes from a zero-padded copy; Horspool when an
+ * alternative is a single byte. Out of line: the anchored case is the
  * common one and stays small. */
 static bool __attribute__((noinline))
 lit_find(const struct litset *l, const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
-	if (l->minlen >= 2 && lit_scan(l, s, n, &i))
-		return true;
+	if (l->minlen >= 2) {
+		unsigned char tail[32 + 1] = { 0 };
+		size_t j = 0;
+
+		if (n >= 33 && lit_scan(l, s, n, n - 1, &i))
+			return true;
+		/* Positions i .. n - 1 from the copy; an alternative is
+		 * checked against the real bytes only (n - i of them). */
+		memcpy(tail, s + i, n - i);
+		return lit_scan(l, tail, n - i, 32, &j);
+	}
 	for (size_t last = n - l->minlen; i <= last;) {
 		unsigned m, sh = l->shift[s[i + l->minlen - 1]];
 

@@ -113,7 +113,7 @@ bool expr_eval(struct expr *e, const struct log_event *ev);
  * applies from the next call.
  */
 #define EXPR_RUN_MAX   256
-#define EXPR_RUN_WORDS (EXPR_RUN_MAX / 64)
+#define EXPR_RUN_WORDS ((EXPR_RUN_MAX + 63) / 64)
 void expr_eval_run(struct expr *e, const struct log_event *ev,
     const uint32_t *idx, uint64_t sel[EXPR_RUN_WORDS]);
 

@@ -695,13 +695,14 @@ test_literal_regex(void **state)
 		{ "/api/", 4 },
 		{ "crawler", 0 },
 	};
-	/* A needle at every offset of a 48-byte filler of near misses:
-	 * across the 16-byte steps of the vector scan and its tail. */
+	/* A needle at every offset of a 48- and a 97-byte filler of near
+	 * misses: across the 32-byte steps of the vector scan and its
+	 * zero-padded tail. */
 	static const char *const needles[] = { "CrAwLeR", "bot", "sPIDER",
 		"/api/", "bo" };
 	static const char filler[] = "bsxsbcBoSpcrAwLEspidEbOxcrawlesSPIde"
 				     "/apib/sbcrxo";
-	char gen[3 * 256 + NELEM(needles) * 48][64];
+	char gen[3 * 256 + NELEM(needles) * (48 + 97)][128];
 	size_t genlen[NELEM(gen)], ngen = 0;
 	bool jit = expr_jit_available();
 
@@ -718,10 +719,15 @@ test_literal_regex(void **state)
 	for (size_t t = 0; t < NELEM(needles); t++) {
 		size_t nl = strlen(needles[t]);
 
-		for (size_t at = 0; at + nl <= 48; at++) {
-			memcpy(gen[ngen], filler, 48);
-			memcpy(gen[ngen] + at, needles[t], nl);
-			genlen[ngen++] = 48;
+		for (size_t len = 48; len <= 97; len += 49) {
+			for (size_t at = 0; at + nl <= len; at++) {
+				/* 97: the filler twice and one byte. */
+				memcpy(gen[ngen], filler, 48);
+				memcpy(gen[ngen] + 48, filler, 48);
+				gen[ngen][96] = 'b';
+				memcpy(gen[ngen] + at, needles[t], nl);
+				genlen[ngen++] = len;
+			}
 		}
 	}
 	for (size_t i = 0; i < NELEM(cases); i++) {
