@@ -72,29 +72,28 @@ lit_at(const struct litset *l, unsigned j, const unsigned char *s,
 /*
  * Whether an alternative of l occurs in s[0..n) at a position in
  * [*at, scan), reading s[0..scan + 1) (scan >= n: zero padding past n,
- * which no alternative contains), 32 positions at a time on the
+ * which no alternative contains), 16 positions at a time on the
  * alternatives' first two bytes (minlen >= 2). When not found, *at is the
  * first position not scanned. Branch-light: a user agent takes a few
- * steps where a byte-wise search mispredicts at every shift. Cloned for
- * AVX2 where the CPU has it (one 32-byte compare instead of two).
+ * steps where a byte-wise search mispredicts at every shift.
  */
-static bool __attribute__((target_clones("avx2", "default")))
+static bool
 lit_scan(const struct litset *l, const unsigned char *s, size_t n,
     size_t scan, size_t *at)
 {
 	size_t i = *at;
 
-	for (; i + 32 <= scan; i += 32) {
-		v32b a, b, hit = { 0 };
-		uint64_t w[4];
+	for (; i + 16 <= scan; i += 16) {
+		v16b a, b, hit = { 0 };
+		uint64_t w[2];
 
-		memcpy(&a, s + i, 32);
-		memcpy(&b, s + i + 1, 32);
+		memcpy(&a, s + i, 16);
+		memcpy(&b, s + i + 1, 16);
 		for (unsigned j = 0; j < l->nalt; j++)
-			hit |= (v32b)((a | l->f0[j]) == l->c0[j]) &
-			    (v32b)((b | l->f1[j]) == l->c1[j]);
-		memcpy(w, &hit, 32);
-		for (unsigned h = 0; h < 4; h++) {
+			hit |= (v16b)((a | l->f0[j]) == l->c0[j]) &
+			    (v16b)((b | l->f1[j]) == l->c1[j]);
+		memcpy(w, &hit, 16);
+		for (unsigned h = 0; h < 2; h++) {
 			while (w[h] != 0) {
 				size_t p = i + 8 * h;
 				unsigned k;
@@ -125,7 +124,7 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 }
 
 /* An unanchored litset in s[0..n) (n >= minlen): the vector scan, its
- * last under 33 bytes from a zero-padded copy; Horspool when an
+ * last under 17 bytes from a zero-padded copy; Horspool when an
  * alternative is a single byte. Out of line: the anchored case is the
  * common one and stays small. */
 static bool __attribute__((noinline))
@@ -134,15 +133,15 @@ lit_find(const struct litset *l, const unsigned char *s, size_t n)
 	size_t i = 0;
 
 	if (l->minlen >= 2) {
-		unsigned char tail[32 + 1] = { 0 };
+		unsigned char tail[16 + 1] = { 0 };
 		size_t j = 0;
 
-		if (n >= 33 && lit_scan(l, s, n, n - 1, &i))
+		if (n >= 17 && lit_scan(l, s, n, n - 1, &i))
 			return true;
 		/* Positions i .. n - 1 from the copy; an alternative is
 		 * checked against the real bytes only (n - i of them). */
 		memcpy(tail, s + i, n - i);
-		return lit_scan(l, tail, n - i, 32, &j);
+		return lit_scan(l, tail, n - i, 16, &j);
 	}
 	for (size_t last = n - l->minlen; i <= last;) {
 		unsigned m, sh = l->shift[s[i + l->minlen - 1]];

@@ -82,9 +82,8 @@ struct lit {
 
 #define LIT_ALT_MAX 8 /* alternatives of a literal fast path */
 
-/* 32 bytes as one GCC/clang vector: AVX2, two SSE2 or NEON halves, or
- * scalar code, as the target allows. */
-typedef uint8_t v32b __attribute__((vector_size(32)));
+/* 16 bytes as one GCC/clang vector: SSE2, NEON, or scalar code. */
+typedef uint8_t v16b __attribute__((vector_size(16)));
 
 /*
  * A regex that is only literal alternatives (see lit_parse) answers
@@ -96,7 +95,7 @@ typedef uint8_t v32b __attribute__((vector_size(32)));
  * they cover, fmask[j] has 0x20 at the letters to fold: 8 subject bytes s
  * start alternative j's prefix when ((s | fmask) & wmask) == word. An
  * unanchored set whose alternatives are all 2 bytes or longer is scanned
- * 32 positions at a time on their first two bytes (expr.c, lit_scan).
+ * 16 positions at a time on their first two bytes (expr.c, lit_scan).
  */
 struct litset {
 	bool anchored, fold;
@@ -106,8 +105,8 @@ struct litset {
 	uint64_t word[LIT_ALT_MAX], wmask[LIT_ALT_MAX], fmask[LIT_ALT_MAX];
 	/* The vector scan (minlen >= 2): alternative j can start at i when
 	 * (s[i] | f0[j]) == c0[j] and (s[i + 1] | f1[j]) == c1[j], each
-	 * byte repeated 32 times. */
-	v32b c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
+	 * byte repeated 16 times. */
+	v16b c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
 	uint8_t first[256];
 	uint8_t shift[256];
 	char bytes[];

@@ -192,7 +192,7 @@ lit_parse(const char *p, size_t n)
 		memcpy(&l->word[j], w, 8);
 		memcpy(&l->wmask[j], m, 8);
 		memcpy(&l->fmask[j], f, 8);
-		for (unsigned k = 0; k < 32; k++) {
+		for (unsigned k = 0; k < 16; k++) {
 			l->c0[j][k] = w[0];
 			l->c1[j][k] = w[1];
 			l->f0[j][k] = f[0];

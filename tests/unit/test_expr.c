@@ -696,7 +696,7 @@ test_literal_regex(void **state)
 		{ "crawler", 0 },
 	};
 	/* A needle at every offset of a 48- and a 97-byte filler of near
-	 * misses: across the 32-byte steps of the vector scan and its
+	 * misses: across the 16-byte steps of the vector scan and its
 	 * zero-padded tail. */
 	static const char *const needles[] = { "CrAwLeR", "bot", "sPIDER",
 		"/api/", "bo" };
