@@ -278,12 +278,14 @@ bd_add(
 		bd->w[i] = bd->value[i] = 0;
 	} else {
 		/* Space-saving: the lightest slot's weight goes to the
-		 * newcomer. */
-		i = 0;
-		for (unsigned j = 1; j < bd->n; j++) {
-			if (bd->w[j] < bd->w[i])
-				i = j;
-		}
+		 * newcomer (the first lightest: the minimum without a
+		 * branch per slot, then its first slot). */
+		double lo = bd->w[0];
+
+		for (unsigned j = 1; j < bd->n; j++)
+			lo = bd->w[j] < lo ? bd->w[j] : lo;
+		for (i = 0; bd->w[i] != lo; i++)
+			;
 		bd_unindex(bd, i);
 		/* The deletion may have moved the hole: probe again. */
 		for (p = (uint32_t)h & (BD_INDEX - 1); bd->idx[p] != 0;

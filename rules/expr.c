@@ -89,9 +89,18 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 
 		memcpy(&a, s + i, 16);
 		memcpy(&b, s + i + 1, 16);
-		for (unsigned j = 0; j < l->nalt; j++)
-			hit |= (v16b)((a | l->f0[j]) == l->c0[j]) &
-			    (v16b)((b | l->f1[j]) == l->c1[j]);
+		if (l->fold_same) {
+			/* One fold for all (the usual case: letters). */
+			a |= l->f0[0];
+			b |= l->f1[0];
+			for (unsigned j = 0; j < l->nalt; j++)
+				hit |= (v16b)(a == l->c0[j]) &
+				    (v16b)(b == l->c1[j]);
+		} else {
+			for (unsigned j = 0; j < l->nalt; j++)
+				hit |= (v16b)((a | l->f0[j]) == l->c0[j]) &
+				    (v16b)((b | l->f1[j]) == l->c1[j]);
+		}
 		memcpy(w, &hit, 16);
 		for (unsigned h = 0; h < 2; h++) {
 			while (w[h] != 0) {

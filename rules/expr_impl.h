@@ -107,6 +107,7 @@ struct litset {
 	 * (s[i] | f0[j]) == c0[j] and (s[i + 1] | f1[j]) == c1[j], each
 	 * byte repeated 16 times. */
 	v16b c0[LIT_ALT_MAX], c1[LIT_ALT_MAX], f0[LIT_ALT_MAX], f1[LIT_ALT_MAX];
+	bool fold_same; /* every f0[j] is f0[0] and every f1[j] is f1[0] */
 	uint8_t first[256];
 	uint8_t shift[256];
 	char bytes[];

@@ -199,6 +199,11 @@ lit_parse(const char *p, size_t n)
 			l->f1[j][k] = f[1];
 		}
 	}
+	l->fold_same = true;
+	for (unsigned j = 1; j < l->nalt; j++) {
+		if (l->f0[j][0] != l->f0[0][0] || l->f1[j][0] != l->f1[0][0])
+			l->fold_same = false;
+	}
 	/* Horspool over the alternatives' first minlen bytes: a byte at
 	 * position p of one of them allows a shift of minlen - 1 - p. */
 	for (unsigned c = 0; c < 256; c++)
