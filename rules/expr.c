@@ -223,63 +223,135 @@ cmp_bytes(struct sv a, const char *b, size_t blen)
 	return a.len < blen ? -1 : a.len > blen;
 }
 
-/* The regex r on s through PCRE2 (re_eval has the literal fast path). */
-static bool __attribute__((noinline))
-regex_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
+/*
+ * r on s[0..len) through PCRE2 (opt: PCRE2_NOTEOL for a cut subject):
+ * 1 match, 0 no match, -1 undecided (a limit; counted, and the rule
+ * quarantined after quarantine_after of them).
+ */
+static int __attribute__((noinline))
+regex_run(struct expr *e, const struct regex *r, const char *s, size_t len,
+    uint32_t opt)
+{
+	int rc;
+
+	/* JIT code: pcre2_jit_match skips pcre2_match's checks, which hold
+	 * by construction (valid code, offset 0, no UTF, NOTEOL only), and
+	 * still honours the match context (match limit, JIT stack). */
+	if (r->jit)
+		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(s ? s : ""), len, 0,
+		    opt, r->md, e->mctx_jit);
+	else
+		rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), len, 0, opt,
+		    r->md, e->mctx_interp);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	/* MATCHLIMIT, DEPTHLIMIT, HEAPLIMIT, JIT_STACKLIMIT, NOMEMORY. */
+	if (++e->stats.regex_limit_hits >= e->quarantine_after)
+		e->stats.quarantined = true;
+	return -1;
+}
+
+/* The memo's signature of s[0..n): its length and three 8-byte words. */
+static inline uint64_t
+memo_sig(const char *s, size_t n)
+{
+	uint64_t a = 0, b = 0, c = 0, h;
+
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(&c, s + n / 2 - 4, 8);
+	} else if (n > 0) {
+		memcpy(&a, s, n);
+	}
+	h = (a ^ n) * UINT64_C(0x9e3779b97f4a7c15) ^
+	    b * UINT64_C(0xc2b2ae3d27d4eb4f) ^ c * UINT64_C(0x165667b19e3779f9);
+	return h ^ h >> 31;
+}
+
+/*
+ * Whether r matches s: the literal fast path or PCRE2, through the memo
+ * when r has one; 1, 0, or -1 undecided (never memoised, so that limits
+ * keep counting). Timed one call in EXPR_TIME_EVERY, counted that many
+ * times: two clock reads per match would cost more than a short match.
+ */
+static int __attribute__((noinline))
+regex_eval(struct expr *e, struct regex *r, struct sv s)
 {
 	size_t len = s.len;
 	uint32_t opt = 0;
-	uint64_t t0 = 0;
-	bool timed;
+	uint64_t t0 = 0, sig = 0;
+	bool timed = e->clock_ns != NULL &&
+	    (e->stats.regex_calls % EXPR_TIME_EVERY) == 0;
+	struct re_memo *m = r->memo;
+	unsigned slot = 0;
 	int rc;
 
 	if (len > e->subject_max) {
 		len = e->subject_max;
 		opt = PCRE2_NOTEOL; /* the cut is not the end of the field */
 	}
-	/* Time one call in EXPR_TIME_EVERY and count it that many times: two
-	 * clock reads per match would cost more than a short match. */
-	timed = e->clock_ns != NULL &&
-	    (e->stats.regex_calls % EXPR_TIME_EVERY) == 0;
+	e->stats.regex_calls++;
 	if (timed)
 		t0 = e->clock_ns();
-	/* JIT code: pcre2_jit_match skips pcre2_match's checks, which hold
-	 * by construction (valid code, offset 0, no UTF, NOTEOL only), and
-	 * still honours the match context (match limit, JIT stack). */
-	if (r->jit)
-		rc = pcre2_jit_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""), len,
-		    0, opt, r->md, e->mctx_jit);
+	if (m != NULL && opt == 0 && len <= RE_MEMO_SUBJ) {
+		/* Two ways: the pair of entries at slot and slot ^ 1; a new
+		 * answer replaces the one not used last. */
+		sig = memo_sig(s.p, len);
+		slot = (unsigned)(sig & (RE_MEMO - 1));
+		for (unsigned w = 0; w < 2; w++, slot ^= 1) {
+			if (m->e[slot].used && m->e[slot].sig == sig &&
+			    m->e[slot].len == len &&
+			    (len == 0 ||
+				memcmp(m->e[slot].s, s.p, len) == 0)) {
+				m->last[slot / 2] = (uint8_t)(slot & 1);
+				rc = m->e[slot].match;
+				goto out;
+			}
+		}
+		slot = (slot & ~1u) | (m->last[slot / 2] ^ 1u);
+	} else {
+		m = NULL;
+	}
+	if (r->lit != NULL)
+		rc = lit_match(r->lit, s.p, len);
 	else
-		rc = pcre2_match(r->code, (PCRE2_SPTR)(s.p ? s.p : ""), len, 0,
-		    opt, r->md, e->mctx_interp);
+		rc = regex_run(e, r, s.p, len, opt);
+	if (m != NULL && rc >= 0) {
+		m->last[slot / 2] = (uint8_t)(slot & 1);
+		m->e[slot].sig = sig;
+		m->e[slot].len = (uint16_t)len;
+		m->e[slot].used = true;
+		m->e[slot].match = rc == 1;
+		if (len > 0)
+			memcpy(m->e[slot].s, s.p, len);
+	}
+out:
 	if (timed)
 		e->stats.regex_ns += (e->clock_ns() - t0) * EXPR_TIME_EVERY;
-	e->stats.regex_calls++;
-	if (rc >= 0)
-		return !neg;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return neg;
-	/* MATCHLIMIT, DEPTHLIMIT, HEAPLIMIT, JIT_STACKLIMIT, NOMEMORY:
-	 * undecided, so false whichever the operator. */
-	if (++e->stats.regex_limit_hits >= e->quarantine_after)
-		e->stats.quarantined = true;
-	return false;
+	return rc;
 }
 
 /*
- * s =~ r (or !~ when neg). Literal alternatives answer without PCRE2
- * (lit_parse), in time linear in the subject: neither timed nor limited.
+ * s =~ r (or !~ when neg); undecided is false for both. An anchored
+ * literal (a prefix compare) answers inline, untimed: it cannot overrun
+ * and costs less than the clock reads.
  */
 static inline bool
-re_eval(struct expr *e, const struct regex *r, struct sv s, bool neg)
+re_eval(struct expr *e, struct regex *r, struct sv s, bool neg)
 {
-	if (r->lit != NULL) {
+	int rc;
+
+	if (r->memo == NULL && r->lit != NULL) {
 		e->stats.regex_calls++;
 		return lit_match(r->lit, s.p,
 			   s.len < e->subject_max ? s.len : e->subject_max) !=
 		    neg;
 	}
-	return regex_eval(e, r, s, neg);
+	rc = regex_eval(e, r, s);
+	return rc < 0 ? false : (rc == 1) != neg;
 }
 
 /*

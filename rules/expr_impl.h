@@ -113,10 +113,31 @@ struct litset {
 	char bytes[];
 };
 
+/*
+ * Answers of one regex for the subjects it saw last (expr.c, regex_eval):
+ * two-way set-associative by a signature of the subject's length and
+ * three of its 8-byte words, each entry checked against its stored copy
+ * of the bytes.
+ * Field values repeat (a host has a few hundred user agents), and a
+ * lookup costs a signature and a memcmp, against a scan or a PCRE2 call.
+ */
+#define RE_MEMO      64  /* entries, a power of two */
+#define RE_MEMO_SUBJ 256 /* longer subjects are not kept */
+struct re_memo {
+	uint8_t last[RE_MEMO / 2]; /* per pair: the way used last */
+	struct {
+		uint64_t sig;
+		uint16_t len;
+		bool used, match;
+		char s[RE_MEMO_SUBJ];
+	} e[RE_MEMO];
+};
+
 struct regex {
 	pcre2_code *code;
 	pcre2_match_data *md;
-	struct litset *lit; /* NULL: PCRE2 decides */
+	struct litset *lit;   /* NULL: PCRE2 decides */
+	struct re_memo *memo; /* NULL: none (an anchored literal is cheaper) */
 	bool jit;
 };
 

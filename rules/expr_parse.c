@@ -540,6 +540,7 @@ expr_free(struct expr *e)
 		pcre2_match_data_free(e->re[i].md);
 		pcre2_code_free(e->re[i].code);
 		free(e->re[i].lit);
+		free(e->re[i].memo);
 	}
 	pcre2_match_context_free(e->mctx_jit);
 	pcre2_match_context_free(e->mctx_interp);

@@ -263,9 +263,11 @@ expr_regex_compile(struct parse *p, uint32_t ni)
 	if (pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 &&
 	    pcre2_pattern_info(r->code, PCRE2_INFO_JITSIZE, &jitsize) == 0)
 		r->jit = jitsize > 0;
-	/* Out of memory here only loses the fast path. */
+	/* Out of memory here only loses the fast path or the memo. */
 	if (r->jit)
 		r->lit = lit_parse(e->pool + off, len);
+	if (r->lit == NULL || !r->lit->anchored)
+		r->memo = calloc(1, sizeof(*r->memo));
 	/* One pair is enough: we only ask whether it matched. */
 	r->md = pcre2_match_data_create(1, NULL);
 	if (r->jit && e->mctx_jit == NULL)

@@ -799,6 +799,82 @@ test_literal_regex(void **state)
 	}
 }
 
+/*
+ * The regex memo: the same answers as without it, also for subjects that
+ * share its signature (length and the three words it reads) and differ
+ * elsewhere, and a limit hit is never remembered (it counts each time).
+ */
+static void
+test_regex_memo(void **state)
+{
+	static const struct {
+		const char *expr;
+		const char *subject;
+		bool want;
+	} cases[] = {
+		/* 32 bytes: the signature reads [0,8), [12,20), [24,32). */
+		{ "path =~ 'b[o0]t'", "xxxxxxxxbot_zzzzzzzz____yyyyyyyy", true },
+		{ "path =~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy", false },
+		{ "path =~ 'b[o0]t'", "xxxxxxxx____zzzzzzzzb0t_yyyyyyyy", true },
+		{ "path !~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy", true },
+		{ "path =~ '(?i)(bot|spider)'", "xxxxxxxxSPIDzzzzzzzzER__yyyyyyyy",
+		    false },
+		{ "path =~ '(?i)(bot|spider)'", "xxxxxxxxSPIDzzzzzzzzSPIDERyyyyyy",
+		    true },
+		{ "path =~ 'x'", "", false },
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct expr *e = expr_compile(cases[i].expr, &ft, NULL, err,
+		    sizeof(err));
+
+		if (e == NULL)
+			fail_msg("%s: compile: %s", cases[i].expr, err);
+		/* Each subject of the table in turn, three rounds: the
+		 * second and third answer from the memo where they can. */
+		for (int round = 0; round < 3; round++) {
+			for (size_t j = 0; j < NELEM(cases); j++) {
+				struct log_event ev;
+				bool got, want;
+
+				if (strcmp(cases[j].expr, cases[i].expr) != 0)
+					continue;
+				event_reset(&ev, cases[j].subject,
+				    strlen(cases[j].subject));
+				event_set_text(&ev, FIELD_PATH,
+				    sv_make(cases[j].subject,
+					strlen(cases[j].subject)));
+				got = expr_eval(e, &ev);
+				want = cases[j].want;
+				if (got != want)
+					fail_msg("%s on %s, round %d: got %d",
+					    cases[j].expr, cases[j].subject,
+					    round, got);
+			}
+		}
+		expr_free(e);
+	}
+	/* A short subject that stops at the limit, each time. */
+	{
+		struct expr_opts o = { .match_limit = 1000,
+			.quarantine_after = 1000 };
+		struct expr *e = expr_compile("path =~ '^(a+)+$'", &ft, &o,
+		    err, sizeof(err));
+		static const char subj[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+		struct log_event ev;
+
+		assert_non_null(e);
+		event_reset(&ev, subj, sizeof(subj) - 1);
+		event_set_text(&ev, FIELD_PATH, sv_make(subj, sizeof(subj) - 1));
+		for (int k = 0; k < 5; k++)
+			assert_false(expr_eval(e, &ev));
+		assert_int_equal(expr_stats(e)->regex_limit_hits, 5);
+		expr_free(e);
+	}
+}
+
 static void
 test_quarantine(void **state)
 {
@@ -872,8 +948,8 @@ test_stats_sampled(void **state)
 	assert_int_equal(expr_stats(e)->regex_calls, 130);
 	assert_int_equal(expr_stats(e)->regex_ns, 3 * 1000 * EXPR_TIME_EVERY);
 	expr_free(e);
-	/* A literal pattern (the fast path) is counted, never timed. */
-	e = expr_compile("path =~ 'x'", &ft, &o, err, sizeof(err));
+	/* An anchored literal (a prefix compare) is counted, never timed. */
+	e = expr_compile("path =~ '^x'", &ft, &o, err, sizeof(err));
 	assert_non_null(e);
 	for (int i = 0; i < 130; i++)
 		(void)expr_eval(e, &evs[EV_502]);
@@ -1010,6 +1086,7 @@ main(void)
 		cmocka_unit_test(test_quarantine),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_sampled),
+		cmocka_unit_test(test_regex_memo),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_edges),
 	};
