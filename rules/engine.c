@@ -466,6 +466,25 @@ engine_transition(struct engine *e, struct rstate *rs, struct group *g,
 
 /* --- events ---------------------------------------------------------- */
 
+/* g took event k at t (the window did): episode, last event, sample. */
+static inline void
+took(struct engine *e, const struct rule *r, struct group *g, unsigned k,
+    int64_t t)
+{
+	if (g->last_event_ms == TIME_NONE ||
+	    t >= g->last_event_ms + r->spec.window_ms) {
+		/* The window was empty: a new episode of events. */
+		g->oldest_ms = t;
+		if (g->state == ALERT_INACTIVE)
+			samples_reset(e, g);
+	} else if (t < g->oldest_ms) {
+		g->oldest_ms = t;
+	}
+	if (g->last_event_ms == TIME_NONE || t > g->last_event_ms)
+		g->last_event_ms = t;
+	sample_note(g, k);
+}
+
 /*
  * Run event k (time t, clock now), which passed rule rs's filter (hit:
  * and its ratio filter), into the rule: value, group, window, episode,
@@ -506,18 +525,7 @@ feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
 		e->st.late++;
 		return;
 	}
-	if (g->last_event_ms == TIME_NONE ||
-	    t >= g->last_event_ms + r->spec.window_ms) {
-		/* The window was empty: a new episode of events. */
-		g->oldest_ms = t;
-		if (g->state == ALERT_INACTIVE)
-			samples_reset(e, g);
-	} else if (t < g->oldest_ms) {
-		g->oldest_ms = t;
-	}
-	if (g->last_event_ms == TIME_NONE || t > g->last_event_ms)
-		g->last_event_ms = t;
-	sample_note(g, k);
+	took(e, r, g, k, t);
 	if (g->bd != NULL) {
 		int f = r->breakdown_field;
 		struct keyv kv = event_has(ev, f)
@@ -528,6 +536,72 @@ feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
 		    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
 	}
 	dirty_mark(e, rs, g);
+}
+
+/* Whether rs takes feed_single: one group and no breakdown. */
+static inline bool
+single(const struct rule *r)
+{
+	return r->ngroup == 0 && r->breakdown_field < 0;
+}
+
+/*
+ * feed_one for the matching events m of a single() rule, at once: the
+ * values first, the rule's one group looked up once, the window taking
+ * the events in one window_add_many, then each taken event updating the
+ * group as feed_one does (nothing there depends on the window).
+ */
+static void
+feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
+    const uint64_t m[EXPR_RUN_WORDS], const uint64_t hits[EXPR_RUN_WORDS])
+{
+	const struct rule *r = rs->r;
+	int f = r->value_field;
+	int64_t t[ENGINE_RUN_MAX];
+	double v[ENGINE_RUN_MAX];
+	uint64_t h[ENGINE_RUN_MAX];
+	bool hit[ENGINE_RUN_MAX], taken[ENGINE_RUN_MAX];
+	unsigned kk[ENGINE_RUN_MAX];
+	struct group *g = NULL;
+	size_t n = 0;
+
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
+			unsigned k = w * 64 + (unsigned)__builtin_ctzll(b);
+			const struct log_event *x = &ev[e->run_idx[k]];
+
+			rs->st.matched++;
+			v[n] = NAN;
+			h[n] = 0;
+			/* As in feed_one: no value, no part of the window. */
+			if (f >= 0 && r->kind == AGG_DISTINCT) {
+				if (!event_has(x, f))
+					continue;
+				h[n] = window_hash(x->text[f].p, x->text[f].len);
+			} else if (f >= 0) {
+				if (!event_has_num(x, f) || !isfinite(x->num[f]))
+					continue;
+				v[n] = x->num[f];
+			}
+			if (g == NULL &&
+			    (g = group_for(e, rs, x, e->run_now[k])) == NULL)
+				continue;
+			t[n] = e->run_t[k];
+			hit[n] = (hits[w] & b & -b) != 0;
+			kk[n++] = k;
+		}
+	}
+	if (n == 0)
+		return;
+	window_add_many(g->win, &r->spec, t, v, hit, h, n, taken);
+	for (size_t j = 0; j < n; j++) {
+		if (!taken[j]) {
+			e->st.late++;
+			continue;
+		}
+		took(e, r, g, kk[j], t[j]);
+		dirty_mark(e, rs, g);
+	}
 }
 
 /* The run's events through one rule, in order: the filters over the
@@ -545,8 +619,10 @@ feed_rule(struct engine *e, struct rstate *rs, const struct log_event *ev)
 		memcpy(hits, m, sizeof(hits));
 		expr_eval_run(r->ratio, ev, e->run_idx, hits);
 	}
+	if (single(r))
+		feed_single(e, rs, ev, m, hits);
 	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
-		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
+		for (uint64_t b = single(r) ? 0 : m[w]; b != 0; b &= b - 1) {
 			unsigned k = w * 64 + (unsigned)__builtin_ctzll(b);
 
 			feed_one(e, rs, &ev[e->run_idx[k]], k, e->run_t[k],

@@ -321,6 +321,50 @@ window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
 	return true;
 }
 
+void
+window_add_many(struct window *w, const struct window_spec *s,
+    const int64_t *t, const double *v, const bool *hit, const uint64_t *h,
+    size_t n, bool *taken)
+{
+	bool ratio = s->kind == AGG_RATIO;
+
+	if (has_val(s->kind) || s->kind == AGG_QUANTILE ||
+	    s->kind == AGG_DISTINCT) {
+		for (size_t j = 0; j < n; j++)
+			taken[j] = window_add(w, s, t[j], v[j], false, h[j]);
+		return;
+	}
+	for (size_t j = 0; j < n; j++) {
+		int64_t tj = t[j], k;
+		uint32_t i;
+
+		taken[j] = false;
+		if (!time_ok(tj))
+			continue;
+		if (tj > w->now_ms)
+			window_advance(w, s, tj);
+		if (tj >= w->head_ms) {
+			i = w->head_slot;
+		} else {
+			k = cell_of(s, tj);
+			if (k < w->lo)
+				continue;
+			i = slot_of(s, k);
+		}
+		if (w->cnt[i] == UINT32_MAX)
+			continue;
+		if (ratio && hit[j]) {
+			w->hit[i]++;
+			w->hits++;
+		}
+		w->cnt[i]++;
+		w->count++;
+		if (tj > w->last_ms)
+			w->last_ms = tj;
+		taken[j] = true;
+	}
+}
+
 /* --- read ---------------------------------------------------------------- */
 
 static double

@@ -89,6 +89,15 @@ void window_free(struct window *w); /* NULL-safe */
  */
 bool window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
     double v, bool hit, uint64_t h);
+/*
+ * window_add of n events at times t[0..n) with values v[i] (h[i] for
+ * distinct, hit[i] for ratio), in that order: the same result as n calls
+ * in one. taken[i]: window_add's answer for event i. The kinds without a
+ * value (count, rate, absent, ratio) take a loop of their own.
+ */
+void window_add_many(struct window *w, const struct window_spec *s,
+    const int64_t *t, const double *v, const bool *hit, const uint64_t *h,
+    size_t n, bool *taken);
 /* Move the clock to now_ms; an older now_ms is ignored. */
 void window_advance(
     struct window *w, const struct window_spec *s, int64_t now_ms);
