@@ -264,27 +264,44 @@ add_distinct(struct window *w, uint32_t i, uint64_t h)
 	return true;
 }
 
-bool
-window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
-    double v, bool hit, uint64_t h)
+/* The slot of the cell an event at t_ms goes to, advancing the clock to
+ * it; false when t_ms is out of range or before the window's left edge. */
+static inline bool
+cell_for(struct window *w, const struct window_spec *s, int64_t t_ms,
+    uint32_t *i)
 {
 	int64_t k;
-	uint32_t i;
 
-	if (!time_ok(t_ms) || (reads_v(s->kind) && !isfinite(v)))
+	if (!time_ok(t_ms))
 		return false;
 	if (t_ms > w->now_ms)
 		window_advance(w, s, t_ms);
 	if (t_ms >= w->head_ms) {
-		i = w->head_slot; /* in order: the newest cell */
-	} else {
-		k = cell_of(s, t_ms);
-		if (k < w->lo)
-			return false;
-		i = slot_of(s, k);
+		*i = w->head_slot; /* in order: the newest cell */
+		return true;
 	}
-	if (w->cnt[i] == UINT32_MAX)
+	k = cell_of(s, t_ms);
+	if (k < w->lo)
 		return false;
+	*i = slot_of(s, k);
+	return true;
+}
+
+/* The event at t_ms is in cell i now. */
+static inline void
+counted(struct window *w, uint32_t i, int64_t t_ms)
+{
+	w->cnt[i]++;
+	w->count++;
+	if (t_ms > w->last_ms)
+		w->last_ms = t_ms;
+}
+
+/* The kind's own part of adding v (hit, h) to cell i; false: refused. */
+static inline bool
+add_kind(struct window *w, const struct window_spec *s, uint32_t i, double v,
+    bool hit, uint64_t h)
+{
 	switch (s->kind) {
 	case AGG_SUM:
 	case AGG_AVG:
@@ -292,32 +309,36 @@ window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
 			return false;
 		w->val[i] += v;
 		w->sum += v;
-		break;
+		return true;
 	case AGG_MIN:
 	case AGG_MAX:
 		add_extreme(w, s, i, v);
-		break;
+		return true;
 	case AGG_RATIO:
 		if (hit) {
 			w->hit[i]++;
 			w->hits++;
 		}
-		break;
+		return true;
 	case AGG_QUANTILE:
-		if (!add_quantile(w, i, v))
-			return false;
-		break;
+		return add_quantile(w, i, v);
 	case AGG_DISTINCT:
-		if (!add_distinct(w, i, h))
-			return false;
-		break;
+		return add_distinct(w, i, h);
 	default:
-		break;
+		return true;
 	}
-	w->cnt[i]++;
-	w->count++;
-	if (t_ms > w->last_ms)
-		w->last_ms = t_ms;
+}
+
+bool
+window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
+    double v, bool hit, uint64_t h)
+{
+	uint32_t i;
+
+	if ((reads_v(s->kind) && !isfinite(v)) || !cell_for(w, s, t_ms, &i) ||
+	    w->cnt[i] == UINT32_MAX || !add_kind(w, s, i, v, hit, h))
+		return false;
+	counted(w, i, t_ms);
 	return true;
 }
 
@@ -326,43 +347,35 @@ window_add_many(struct window *w, const struct window_spec *s,
     const int64_t *t, const double *v, const bool *hit, const uint64_t *h,
     size_t n, bool *taken)
 {
-	bool ratio = s->kind == AGG_RATIO;
+	uint32_t i;
 
-	if (has_val(s->kind) || s->kind == AGG_QUANTILE ||
-	    s->kind == AGG_DISTINCT) {
-		for (size_t j = 0; j < n; j++)
-			taken[j] = window_add(w, s, t[j], v[j], false, h[j]);
-		return;
+	/* One loop per kind: add_kind's switch is resolved out of it. */
+#define ADD_LOOP(PRE, KIND_OK)                                             \
+	for (size_t j = 0; j < n; j++) {                                   \
+		taken[j] = (PRE) && cell_for(w, s, t[j], &i) &&            \
+		    w->cnt[i] != UINT32_MAX && (KIND_OK);                  \
+		if (taken[j])                                              \
+			counted(w, i, t[j]);                               \
 	}
-	for (size_t j = 0; j < n; j++) {
-		int64_t tj = t[j], k;
-		uint32_t i;
-
-		taken[j] = false;
-		if (!time_ok(tj))
-			continue;
-		if (tj > w->now_ms)
-			window_advance(w, s, tj);
-		if (tj >= w->head_ms) {
-			i = w->head_slot;
-		} else {
-			k = cell_of(s, tj);
-			if (k < w->lo)
-				continue;
-			i = slot_of(s, k);
-		}
-		if (w->cnt[i] == UINT32_MAX)
-			continue;
-		if (ratio && hit[j]) {
-			w->hit[i]++;
-			w->hits++;
-		}
-		w->cnt[i]++;
-		w->count++;
-		if (tj > w->last_ms)
-			w->last_ms = tj;
-		taken[j] = true;
+	switch (s->kind) {
+	case AGG_SUM:
+	case AGG_AVG:
+	case AGG_MIN:
+	case AGG_MAX:
+	case AGG_QUANTILE:
+		ADD_LOOP(isfinite(v[j]), add_kind(w, s, i, v[j], false, 0))
+		break;
+	case AGG_DISTINCT:
+		ADD_LOOP(true, add_distinct(w, i, h[j]))
+		break;
+	case AGG_RATIO:
+		ADD_LOOP(true, add_kind(w, s, i, 0, hit[j], 0))
+		break;
+	default: /* count, rate, absent: the count is all */
+		ADD_LOOP(true, true)
+		break;
 	}
+#undef ADD_LOOP
 }
 
 /* --- read ---------------------------------------------------------------- */

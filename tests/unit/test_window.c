@@ -1311,6 +1311,71 @@ test_memory(void **state)
 	}
 }
 
+/*
+ * window_add_many is window_add n times: the same answers and the same
+ * window, for every kind, on a stream with out-of-order, too-old and
+ * non-finite events, fed in chunks of every size.
+ */
+static void
+test_add_many_same(void **state)
+{
+	static const enum agg_kind kinds[] = { AGG_COUNT, AGG_RATE, AGG_SUM,
+		AGG_AVG, AGG_MIN, AGG_MAX, AGG_QUANTILE, AGG_RATIO,
+		AGG_DISTINCT, AGG_ABSENT };
+	enum { N = 4000 };
+	static int64_t t[N];
+	static double v[N];
+	static bool hit[N], got[N];
+	static uint64_t h[N];
+	uint32_t x = 7;
+	int64_t now = T0;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		unsigned r;
+
+		x = x * 1103515245u + 12345u;
+		r = x >> 8;
+		now += r % 700;
+		t[i] = now - (r % 11 == 0 ? (int64_t)(r % 90000) : 0);
+		v[i] = r % 97 == 0 ? NAN : (double)(r % 5000) / 1000;
+		hit[i] = r % 3 == 0;
+		h[i] = (uint64_t)(r % 500) * UINT64_C(0x9e3779b97f4a7c15);
+	}
+	for (size_t kd = 0; kd < NELEM(kinds); kd++) {
+		struct window_spec s = spec_of(kinds[kd], 0.99, 60000);
+		struct window *a = window_new(&s, T0), *b = window_new(&s, T0);
+		size_t chunk = 1;
+
+		assert_true(a != NULL && b != NULL);
+		for (size_t i = 0; i < N; i += chunk, chunk = chunk * 3 % 257) {
+			uint64_t ca, cb;
+			double va, vb;
+
+			if (chunk > N - i)
+				chunk = N - i;
+			window_add_many(b, &s, &t[i], &v[i], &hit[i], &h[i],
+			    chunk, &got[i]);
+			for (size_t j = i; j < i + chunk; j++) {
+				if (window_add(a, &s, t[j], v[j], hit[j],
+					h[j]) != got[j])
+					fail_msg("%s, event %zu: taken %d",
+					    kind_names[kinds[kd]], j, got[j]);
+			}
+			va = window_value(a, &s, t[i + chunk - 1], &ca);
+			vb = window_value(b, &s, t[i + chunk - 1], &cb);
+			if (ca != cb || !(va == vb || (isnan(va) && isnan(vb))))
+				fail_msg("%s after event %zu: %g (%llu) != "
+					 "%g (%llu)",
+				    kind_names[kinds[kd]], i + chunk - 1, va,
+				    (unsigned long long)ca, vb,
+				    (unsigned long long)cb);
+		}
+		window_free(a);
+		window_free(b);
+	}
+}
+
 /* --- distinct through the window ---------------------------------------- */
 
 static void
@@ -1454,6 +1519,7 @@ main(void)
 		cmocka_unit_test(test_load_other_spec),
 		cmocka_unit_test(test_save_load_stream),
 		cmocka_unit_test(test_memory),
+		cmocka_unit_test(test_add_many_same),
 		cmocka_unit_test(test_distinct_ips),
 		cmocka_unit_test(test_hash_pinned),
 		cmocka_unit_test(test_hash_properties),
