@@ -466,6 +466,20 @@ engine_transition(struct engine *e, struct rstate *rs, struct group *g,
 
 /* --- events ---------------------------------------------------------- */
 
+/* The breakdown takes event x at t with value v. */
+static inline void
+bd_take(const struct rule *r, struct group *g, const struct log_event *x,
+    int64_t t, double v)
+{
+	int f = r->breakdown_field;
+	struct keyv kv = event_has(x, f)
+	    ? key_view(x->text[f].p, x->text[f].len, BD_KEY_MAX)
+	    : (struct keyv){ "-", 1, false };
+
+	bd_add(g->bd, t, r->spec.window_ms, &kv,
+	    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
+}
+
 /* g took event k at t (the window did): episode, last event, sample. */
 static inline void
 took(struct engine *e, const struct rule *r, struct group *g, unsigned k,
@@ -526,23 +540,16 @@ feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
 		return;
 	}
 	took(e, r, g, k, t);
-	if (g->bd != NULL) {
-		int f = r->breakdown_field;
-		struct keyv kv = event_has(ev, f)
-		    ? key_view(ev->text[f].p, ev->text[f].len, BD_KEY_MAX)
-		    : (struct keyv){ "-", 1, false };
-
-		bd_add(g->bd, t, r->spec.window_ms, &kv,
-		    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
-	}
+	if (g->bd != NULL)
+		bd_take(r, g, ev, t, v);
 	dirty_mark(e, rs, g);
 }
 
-/* Whether rs takes feed_single: one group and no breakdown. */
+/* Whether rs takes feed_single: one group. */
 static inline bool
 single(const struct rule *r)
 {
-	return r->ngroup == 0 && r->breakdown_field < 0;
+	return r->ngroup == 0;
 }
 
 /*
@@ -564,30 +571,34 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 	unsigned kk[ENGINE_RUN_MAX];
 	struct group *g = NULL;
 	size_t n = 0;
+	bool any = false;
 
 	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
+		rs->st.matched += (uint64_t)__builtin_popcountll(m[w]);
 		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
 			unsigned k = w * 64 + (unsigned)__builtin_ctzll(b);
 			const struct log_event *x = &ev[e->run_idx[k]];
 
-			rs->st.matched++;
-			v[n] = NAN;
-			h[n] = 0;
 			/* As in feed_one: no value, no part of the window. */
-			if (f >= 0 && r->kind == AGG_DISTINCT) {
+			if (f < 0) {
+				v[n] = NAN;
+				h[n] = 0;
+			} else if (r->kind == AGG_DISTINCT) {
 				if (!event_has(x, f))
 					continue;
 				h[n] = window_hash(x->text[f].p, x->text[f].len);
-			} else if (f >= 0) {
+				v[n] = NAN;
+			} else {
 				if (!event_has_num(x, f) || !isfinite(x->num[f]))
 					continue;
 				v[n] = x->num[f];
+				h[n] = 0;
 			}
 			if (g == NULL &&
 			    (g = group_for(e, rs, x, e->run_now[k])) == NULL)
 				continue;
 			t[n] = e->run_t[k];
-			hit[n] = (hits[w] & b & -b) != 0;
+			hit[n] = (hits[w] >> (k % 64)) & 1;
 			kk[n++] = k;
 		}
 	}
@@ -600,8 +611,12 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 			continue;
 		}
 		took(e, r, g, kk[j], t[j]);
-		dirty_mark(e, rs, g);
+		if (g->bd != NULL)
+			bd_take(r, g, &ev[e->run_idx[kk[j]]], t[j], v[j]);
+		any = true;
 	}
+	if (any)
+		dirty_mark(e, rs, g);
 }
 
 /* The run's events through one rule, in order: the filters over the

@@ -305,7 +305,7 @@ regex_eval(struct expr *e, struct regex *r, struct sv s)
 			if (m->e[slot].used && m->e[slot].sig == sig &&
 			    m->e[slot].len == len &&
 			    (len == 0 ||
-				memcmp(m->e[slot].s, s.p, len) == 0)) {
+				memcmp(m->s[slot], s.p, len) == 0)) {
 				m->last[slot / 2] = (uint8_t)(slot & 1);
 				rc = m->e[slot].match;
 				goto out;
@@ -326,7 +326,7 @@ regex_eval(struct expr *e, struct regex *r, struct sv s)
 		m->e[slot].used = true;
 		m->e[slot].match = rc == 1;
 		if (len > 0)
-			memcpy(m->e[slot].s, s.p, len);
+			memcpy(m->s[slot], s.p, len);
 	}
 out:
 	if (timed)

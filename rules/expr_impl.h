@@ -125,12 +125,14 @@ struct litset {
 #define RE_MEMO_SUBJ 256 /* longer subjects are not kept */
 struct re_memo {
 	uint8_t last[RE_MEMO / 2]; /* per pair: the way used last */
+	/* What a lookup reads first, apart from the bytes: 1 KiB that stays
+	 * in cache while a run streams events through it. */
 	struct {
 		uint64_t sig;
 		uint16_t len;
 		bool used, match;
-		char s[RE_MEMO_SUBJ];
 	} e[RE_MEMO];
+	char s[RE_MEMO][RE_MEMO_SUBJ];
 };
 
 struct regex {
