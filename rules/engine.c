@@ -666,6 +666,11 @@ feed_rule(struct engine *e, struct rstate *rs, const struct log_event *ev)
 static void
 run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 {
+	/* The first ms of the second after the clock's (no division per
+	 * event): an event at or past it crosses into a later second. */
+	int64_t next = e->now == TIME_NONE ? INT64_MIN
+					   : (floor_sec(e->now) + 1) * 1000;
+
 	e->run_n = 0;
 	e->run_tmax = TIME_NONE;
 	for (; *i < n && e->run_n < ENGINE_RUN_MAX; (*i)++) {
@@ -677,8 +682,7 @@ run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 			if (e->now == TIME_NONE)
 				continue;
 			t = e->now;
-		} else if (e->now != TIME_NONE &&
-		    floor_sec(t) > floor_sec(e->now)) {
+		} else if (e->now != TIME_NONE && t >= next) {
 			if (e->run_n > 0)
 				return; /* the next run starts there */
 			e->st.events++;
@@ -693,6 +697,8 @@ run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 			}
 		}
 		advance(e, t);
+		if (t >= next)
+			next = (floor_sec(e->now) + 1) * 1000;
 		e->run_idx[e->run_n] = (uint32_t)*i;
 		e->run_t[e->run_n] = t;
 		e->run_now[e->run_n] = e->now;
