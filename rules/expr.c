@@ -354,6 +354,24 @@ re_eval(struct expr *e, struct regex *r, struct sv s, bool neg)
 	return rc < 0 ? false : (rc == 1) != neg;
 }
 
+/* N_PREFIX: whether s (cut to subject_max) starts with n's literal,
+ * what its regex answers (lit_match on an anchored single literal). */
+static inline bool
+prefix_eval(struct expr *e, const struct node *n, struct sv s)
+{
+	size_t len = s.len < e->subject_max ? s.len : e->subject_max;
+	uint64_t w = 0;
+
+	e->stats.regex_calls++;
+	if (len < (size_t)n->num)
+		return n->neg;
+	if (len >= 8)
+		memcpy(&w, s.p, 8);
+	else
+		memcpy(&w, s.p, len); /* the bytes past len are masked off */
+	return (((w | n->fmask) & n->wmask) == n->word) != n->neg;
+}
+
 /*
  * f in [...] is an || of ==; f !in [...] an && of !=. An element that
  * cannot be compared (a number against "socket", anything against an
@@ -412,6 +430,9 @@ leaf_eval(struct expr *e, const struct node *n, const struct log_event *ev)
 		    re_eval(e, &e->re[n->off], ev->text[n->field], n->neg);
 	case N_IN:
 		return in_eval(e, n, ev);
+	case N_PREFIX:
+		return event_has(ev, n->field) &&
+		    prefix_eval(e, n, ev->text[n->field]);
 	default:
 		return false;
 	}
@@ -485,6 +506,9 @@ leaf_run(struct expr *e, const struct node *n, const struct log_event *ev,
 				ok = num_of(x, n->field, &v) &&
 				    cmp_result(n->cmask,
 					(v > n->num) - (v < n->num));
+			else if (n->kind == N_PREFIX)
+				ok = event_has(x, n->field) &&
+				    prefix_eval(e, n, x->text[n->field]);
 			else if (n->kind == N_RE)
 				ok = event_has(x, n->field) &&
 				    re_eval(e, &e->re[n->off],

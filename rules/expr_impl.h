@@ -61,6 +61,9 @@ enum node_kind {
 	N_STR,   /* field op pool[off, len] */
 	N_RE,    /* field =~ re[off]; neg: !~ */
 	N_IN,    /* field in lits[off, len]; neg: !in */
+	N_PREFIX, /* N_RE whose regex is one anchored literal of at most 8
+		     bytes ('^/api/'): word, wmask, fmask as in struct
+		     litset, num = its length; set after compiling */
 };
 
 struct node {
@@ -72,6 +75,7 @@ struct node {
 	uint32_t kid, next;
 	uint32_t off, len;
 	double num;
+	uint64_t word, wmask, fmask; /* N_PREFIX */
 };
 
 struct lit {

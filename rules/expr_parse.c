@@ -524,6 +524,18 @@ expr_compile(const char *src, const struct field_table *ft,
 		if ((nd->kind == N_NUM || nd->kind == N_STR) &&
 		    nd->op < NELEM(cmask))
 			nd->cmask = cmask[nd->op];
+		if (nd->kind == N_RE && e->re[nd->off].lit != NULL &&
+		    e->re[nd->off].lit->anchored &&
+		    e->re[nd->off].lit->nalt == 1 &&
+		    e->re[nd->off].lit->len[0] <= 8) {
+			const struct litset *l = e->re[nd->off].lit;
+
+			nd->kind = N_PREFIX;
+			nd->word = l->word[0];
+			nd->wmask = l->wmask[0];
+			nd->fmask = l->fmask[0];
+			nd->num = l->len[0];
+		}
 	}
 	return e;
 fail:

@@ -266,6 +266,12 @@ test_eval(void **state)
 		{ "path =~ '^/API/'", EV_502, false },
 		{ "path =~ '(?i)^/API/'", EV_502, true },
 		{ "path !~ '^/api/'", EV_502, false },
+		{ "path !~ '^/api/x/'", EV_502, true }, /* longer than the path */
+		{ "path =~ '^/api/x/'", EV_502, false },
+		{ "path =~ '^/api/x'", EV_502, true },
+		{ "path !~ '^/'", EV_NONE, false }, /* absent: false both ways */
+		{ "path =~ '(?i)^/API/'", EV_502, true },
+		{ "path !~ '^/api/'", EV_502, false },
 		{ "path !~ '^/health'", EV_502, true },
 		{ "path =~ \"x$\"", EV_502, true },
 		{ "path =~ '^/api/\\w$'", EV_502, true },
@@ -647,6 +653,9 @@ test_literal_regex(void **state)
 	} cases[] = {
 		{ "^/api/", 0 },
 		{ "^/api/", 5 },
+		{ "^/api/", 4 }, /* the cut is shorter than the prefix */
+		{ "(?i)^/aPi/", 0 },
+		{ "^/api/users", 0 }, /* longer than a word: not a prefix node */
 		{ "(?i)(bot|crawler|spider)", 0 },
 		{ "(?i)(bot|crawler|spider)", 5 },
 		{ "bot|crawler|spider", 0 },
