@@ -605,15 +605,40 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 	if (n == 0)
 		return;
 	window_add_many(g->win, &r->spec, t, v, hit, h, n, taken);
-	for (size_t j = 0; j < n; j++) {
-		if (!taken[j]) {
-			e->st.late++;
-			continue;
+	/* took() for each taken event, the group's running times kept in
+	 * locals (samples_reset reads neither). */
+	{
+		int64_t last = g->last_event_ms, oldest = g->oldest_ms;
+		int64_t win = r->spec.window_ms;
+
+		for (size_t j = 0; j < n; j++) {
+			int64_t tj = t[j];
+
+			if (!taken[j]) {
+				e->st.late++;
+				continue;
+			}
+			if (last == TIME_NONE || tj >= last + win) {
+				oldest = tj;
+				if (g->state == ALERT_INACTIVE)
+					samples_reset(e, g);
+			} else if (tj < oldest) {
+				oldest = tj;
+			}
+			if (last == TIME_NONE || tj > last)
+				last = tj;
+			sample_note(g, kk[j]);
+			any = true;
 		}
-		took(e, r, g, kk[j], t[j]);
-		if (g->bd != NULL)
-			bd_take(r, g, &ev[e->run_idx[kk[j]]], t[j], v[j]);
-		any = true;
+		g->last_event_ms = last;
+		g->oldest_ms = oldest;
+	}
+	if (g->bd != NULL) {
+		for (size_t j = 0; j < n; j++) {
+			if (taken[j])
+				bd_take(r, g, &ev[e->run_idx[kk[j]]], t[j],
+				    v[j]);
+		}
 	}
 	if (any)
 		dirty_mark(e, rs, g);
