@@ -493,33 +493,42 @@ static void
 leaf_run(struct expr *e, const struct node *n, const struct log_event *ev,
     const uint32_t *idx, uint64_t m[EXPR_RUN_WORDS])
 {
-	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
-		uint64_t keep = m[w];
+	int f = n->field;
 
-		for (uint64_t b = m[w]; b != 0; b &= b - 1) {
-			const struct log_event *x =
-			    &ev[idx[w * 64 + (unsigned)__builtin_ctzll(b)]];
-			double v;
-			bool ok;
-
-			if (n->kind == N_NUM)
-				ok = num_of(x, n->field, &v) &&
-				    cmp_result(n->cmask,
-					(v > n->num) - (v < n->num));
-			else if (n->kind == N_PREFIX)
-				ok = event_has(x, n->field) &&
-				    prefix_eval(e, n, x->text[n->field]);
-			else if (n->kind == N_RE)
-				ok = event_has(x, n->field) &&
-				    re_eval(e, &e->re[n->off],
-					x->text[n->field], n->neg);
-			else
-				ok = leaf_eval(e, n, x);
-			if (!ok)
-				keep &= ~(b & -b);
-		}
-		m[w] = keep;
+	/* Each set bit of m, lowest first: x is its event; OK clears the
+	 * bit where it is false. One copy of the loop per kind. */
+#define LEAF_LOOP(OK)                                                      \
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {                    \
+		uint64_t keep = m[w];                                      \
+		for (uint64_t b = m[w]; b != 0; b &= b - 1) {              \
+			const struct log_event *x = &ev[idx[w * 64 +       \
+			    (unsigned)__builtin_ctzll(b)]];                \
+			if (!(OK))                                         \
+				keep &= ~(b & -b);                         \
+		}                                                          \
+		m[w] = keep;                                               \
 	}
+	switch ((enum node_kind)n->kind) {
+	case N_NUM: {
+		uint8_t cm = n->cmask;
+		double c = n->num;
+
+		LEAF_LOOP(event_has_num(x, f) && x->num[f] == x->num[f] &&
+		    cmp_result(cm, (x->num[f] > c) - (x->num[f] < c)))
+		break;
+	}
+	case N_PREFIX:
+		LEAF_LOOP(event_has(x, f) && prefix_eval(e, n, x->text[f]))
+		break;
+	case N_RE:
+		LEAF_LOOP(event_has(x, f) &&
+		    re_eval(e, &e->re[n->off], x->text[f], n->neg))
+		break;
+	default:
+		LEAF_LOOP(leaf_eval(e, n, x))
+		break;
+	}
+#undef LEAF_LOOP
 }
 
 /* m: on entry the events node i is evaluated for; on return those for
