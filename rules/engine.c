@@ -1,37 +1,47 @@
 /*
- * engine - the per-event path: filters, group lookup, windows, breakdown
- * and sample intake, and the alert state machine. The engine module is
- * split by concern (engine_impl.h has the map): the clock and its timer
- * passes are in engine_clock.c, the group table's upkeep and the engine's
- * life cycle in engine_group.c, building a transition in engine_emit.c,
+ * engine - the event path: filters, group lookup, windows, breakdown and
+ * sample intake, and the alert state machine. The engine module is split
+ * by concern (engine_impl.h has the map): the clock and its timer passes
+ * are in engine_clock.c, the group table's upkeep and the engine's life
+ * cycle in engine_group.c, building a transition in engine_emit.c,
  * snapshots in engine_snap.c. What runs per event stays in this file so
- * that it inlines into engine_feed.
+ * that it inlines into engine_feed_run.
  *
- * Per event: each rule subscribed to the event's input (a list per input,
- * built once) evaluates its where filter. On a match the event's group key
- * (the group_by values, each cut to a 128-byte slot with "...") is hashed
- * with window_hash and looked up in the rule's open-addressing table,
- * whose slots keep the hash so a probe touches no group but the right one
- * (the group found last is tried first: rules without group_by, and runs
- * of one key, skip the probe).
- * The value goes into the group's window, the breakdown counter and the
- * sample slots take the event, and the group is evaluated at the clock.
- * The cost per matching event and rule: one filter, one table probe, one
- * window_add and one window_value (both O(1) amortised, window.c), a scan
- * of BD_SLOTS 64-bit hashes when the rule has a breakdown, and a reference
- * to the event's line for the samples (the line, at most ALERT_TEXT_MAX
- * bytes, is copied once per event and shared by every group that takes
- * it; the state machine runs out of line only when the group is pending
- * or firing or its condition holds). An event without the
- * value field (sum/avg/min/max/pNN: no number; distinct: absent) matches
- * but stays out of the aggregate, so count and min_count count events with
- * a value: the window cannot count an event without its value.
+ * Runs: events come in runs of one input (engine_feed_run; engine_feed is
+ * a run of one). run_collect takes the events of one second of the clock
+ * (up to ENGINE_RUN_MAX), moving the clock event by event as one-at-a-time
+ * feeding would; then each rule subscribed to the input (a list per
+ * input, built once) takes the whole run: its where filter is evaluated
+ * one expression node at a time across the run (expr_eval_run, a bit per
+ * event), the matching events go into the rule's groups in order, and the
+ * sample lines a group keeps are copied once per run (samples_take). This
+ * keeps a rule's filter, window and group in cache and its branches
+ * predictable; test_feed_run_same checks it gives what feeding one event
+ * at a time gives.
+ *
+ * Per matching event: the group key (the group_by values, each cut to a
+ * 128-byte slot with "...") is hashed with window_hash and looked up in
+ * the rule's open-addressing table, whose slots keep the hash so a probe
+ * touches no group but the right one (the group found last is tried
+ * first). A rule without group_by has one group: feed_single looks it up
+ * once per run and hands the run's values to window_add_many. The value
+ * goes into the group's window, the breakdown counter takes the key, the
+ * sample slots note the event. An event without the value field
+ * (sum/avg/min/max/pNN: no number; distinct: absent) matches but stays
+ * out of the aggregate, so count and min_count count events with a value:
+ * the window cannot count an event without its value.
+ *
+ * Evaluation: a group that took events is marked dirty and evaluated once
+ * the clock enters a later second, or at engine_tick (engine_settle), with
+ * every event of that second in: a value that holds only half-way through
+ * a second's events does not fire and resolve at once, and a second of a
+ * busy log costs one evaluation per group, not one per event.
  *
  * Time: the clock is the largest event time seen (or a later tick). An
  * event older than clock - RULE_SLACK_MS_DEFAULT is late: counted and
  * dropped; a younger out-of-order event goes into the window at its own
  * time. The timer passes of the seconds an event's time crosses run
- * before the event (engine_clock.c).
+ * before the event, after the dirty groups were settled (engine_clock.c).
  *
  * Groups: at most max_groups per rule; past the cap new keys share one
  * group whose values are all "__overflow__" (counted per rule and in
@@ -45,13 +55,16 @@
  * shares are upper bounds, and a key with more than 1/BD_SLOTS of the
  * weight is always present. Weights and values are halved at each window
  * period (counted from the first event the counter saw), so the report is
- * about recent events without a second table. About 5 KiB per group, only
- * for rules with a breakdown.
+ * about recent events without a second table. A key finds its slot
+ * through a small hash index (BD_INDEX, linear probing, backward-shift
+ * deletion on replacement). About 5 KiB per group, only for rules with a
+ * breakdown.
  *
  * Samples: the first event of the episode (slot 0) and the two latest. An
  * episode starts with the first event after the group's window was empty,
  * while inactive, and ends at RESOLVED. Slots hold reference-counted
- * copies (struct sline); released copies are kept for reuse, up to
+ * copies (struct sline) shared by the groups of every rule that took the
+ * line in the run; released copies are kept for reuse, up to
  * SLINE_SPARE_MAX. Out of memory, a sample reads as "".
  *
  * State machine: INACTIVE -> PENDING (with `for`) -> FIRING -> RESOLVED

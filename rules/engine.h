@@ -10,8 +10,12 @@
  * Per (rule, group) an alert moves INACTIVE -> PENDING (only when the rule
  * has `for`) -> FIRING -> RESOLVED -> INACTIVE; every change, and a repeat
  * of FIRING every `repeat`, is handed to the emit callback, synchronously,
- * from engine_feed or engine_tick. A transition is valid only during the
- * callback. An alert is identified by its rule name and group values,
+ * from engine_feed(_run) or engine_tick. A group that took events is
+ * evaluated when the clock moves into a later second, or at the next
+ * engine_tick, with all the events of its second: so the events of the
+ * clock's last second show in transitions only at a tick (dry-run ticks
+ * at its last event; the live agent ticks every second). A transition
+ * is valid only during the callback. An alert is identified by its rule name and group values,
  * hashed into dedup_key (FNV-1a 64, stable across runs and versions).
  *
  * Not thread-safe: one engine belongs to one thread.
@@ -102,23 +106,27 @@ void engine_feed_run(
     struct engine *e, unsigned input, const struct log_event *ev, size_t n);
 
 /*
- * Called with every value a rule computes for a group (after each matching
- * event and on clock passes), for dry-run's --plot. NULL turns it off. The
- * observer must not call back into the engine.
+ * Called with every value a rule computes for a group (once per second of
+ * events and on clock passes), for dry-run's --plot. NULL turns it off.
+ * The observer must not call back into the engine.
  */
 typedef void engine_observe_fn(void *arg, size_t rule_idx, int64_t t_ms,
     double value);
 void engine_set_observer(struct engine *e, engine_observe_fn *fn, void *arg);
 
-/* Advance the clock to now_ms (ignored when not later than the clock). */
+/*
+ * Evaluate the groups that took events since the last evaluation, then
+ * advance the clock to now_ms (ignored when not later than the clock).
+ */
 void engine_tick(struct engine *e, int64_t now_ms);
 
 /* The clock, INT64_MIN before the first event or tick. */
 int64_t engine_now(const struct engine *e);
 
 /*
- * Snapshot of alert states and window contents, binary, versioned and
- * checksummed. Returns 0, or -1 with errno on a write error.
+ * Snapshot of alert states and window contents (the groups still to be
+ * evaluated included), binary, versioned and checksummed. Returns 0, or
+ * -1 with errno on a write error.
  */
 int engine_save(const struct engine *e, FILE *f);
 
