@@ -1864,6 +1864,58 @@ test_snapshot_roundtrip(void **state)
 }
 
 /*
+ * What a snapshot taken mid-second keeps: events not yet evaluated (the
+ * alert they make fires after the restart, at the next tick), and the
+ * value an alert fired with (its resolve, after another restart, repeats
+ * it in the summary rather than the empty window's value).
+ */
+static void
+test_snapshot_pending(void **state)
+{
+	static const struct tdef def = { .name = "r", .sources = "access",
+		.value = "count()", .window = "10s", .alert_if = ">= 3",
+		.summary = "{value} hits" };
+	struct ruleset *rs = compile(&def, 1);
+	struct engine *e;
+	struct tev ev;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(rs);
+	e = new_engine(rs);
+	for (int i = 0; i < 4; i++) {
+		make_event(&ev, T0 + 500, "h1", 200, 0.1, NULL, "/");
+		engine_feed(e, 0, &ev.ev);
+	}
+	assert_int_equal(ntrs, 0); /* the second is not over */
+	f = save(e);
+	engine_free(e);
+
+	e = new_engine(rs);
+	assert_int_equal(engine_load(e, f), 0);
+	fclose(f);
+	assert_int_equal(ntrs, 0);
+	engine_tick(e, T0 + 500);
+	assert_int_equal(ntrs, 1);
+	assert_int_equal(trs[0].state, ALERT_FIRING);
+	assert_int_equal(trs[0].count, 4);
+	assert_string_equal(trs[0].summary, "4 hits");
+	f = save(e);
+	engine_free(e);
+
+	e = new_engine(rs);
+	assert_int_equal(engine_load(e, f), 0);
+	fclose(f);
+	engine_tick(e, T0 + 60000);
+	assert_int_equal(ntrs, 1);
+	assert_int_equal(trs[0].state, ALERT_RESOLVED);
+	assert_int_equal(trs[0].count, 0);
+	assert_string_equal(trs[0].summary, "4 hits");
+	engine_free(e);
+	ruleset_free(rs);
+}
+
+/*
  * Two rules take the same lines as samples (one copy per line is shared,
  * engine.c): a resolves and starts a new episode while b still holds the
  * old lines, then both come back from a snapshot with their samples.
@@ -2166,6 +2218,7 @@ main(void)
 		cmocka_unit_test(test_breakdown_many_keys),
 		cmocka_unit_test(test_dedup_key),
 		cmocka_unit_test(test_snapshot_roundtrip),
+		cmocka_unit_test(test_snapshot_pending),
 		cmocka_unit_test(test_snapshot_changed_rules),
 		cmocka_unit_test(test_snapshot_damaged),
 		cmocka_unit_test(test_adopt),
