@@ -286,6 +286,49 @@ sketch_add_key(struct sketch *s, int32_t key)
 	return 0;
 }
 
+static bool
+in_range(const struct sketch_store *st, int32_t idx)
+{
+	return st->len > 0 && idx >= st->off &&
+	    idx < st->off + (int32_t)st->len;
+}
+
+int
+sketch_add_key2(struct sketch *part, struct sketch *all, int32_t key)
+{
+	struct sketch_store *sp, *sa;
+	uint32_t *ba;
+	int32_t idx;
+
+	if (!key_ok(key))
+		return -1;
+	if (key == 0) {
+		part->zero++;
+		all->zero++;
+		return 0;
+	}
+	sp = key_store(part, key, &idx);
+	sa = key_store(all, key, &idx);
+	/* Room in both first (a range grown changes no count); part's bin
+	 * is at most all's, so once all's takes the value part's can. */
+	if ((!in_range(sp, idx) && store_reserve(sp, idx, idx) < 0) ||
+	    (!in_range(sa, idx) && store_reserve(sa, idx, idx) < 0))
+		return -1;
+	ba = &sa->bins[idx - sa->off];
+	if (*ba == UINT32_MAX)
+		return -1;
+	(*ba)++;
+	sp->bins[idx - sp->off]++;
+	if (key > 0) {
+		part->npos++;
+		all->npos++;
+	} else {
+		part->nneg++;
+		all->nneg++;
+	}
+	return 0;
+}
+
 int
 sketch_add(struct sketch *s, double v)
 {

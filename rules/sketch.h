@@ -84,6 +84,12 @@ int sketch_reserve(struct sketch *s, int32_t key);
  * after a successful sketch_reserve(s, key) unless the bin is full.
  */
 int sketch_add_key(struct sketch *s, int32_t key);
+/*
+ * sketch_add_key on part and on all at once, where all covers part (each
+ * bin of all at least part's): a window's slice and their union. 0; -1
+ * when either cannot take it, their counts then unchanged.
+ */
+int sketch_add_key2(struct sketch *part, struct sketch *all, int32_t key);
 /* sketch_add_key(s, sketch_key(v)); -1 also for a v that is not finite. */
 int sketch_add(struct sketch *s, double v);
 

@@ -225,22 +225,16 @@ add_extreme(struct window *w, const struct window_spec *s, uint32_t i, double v)
 }
 
 /* Out of line, as add_distinct: the common kinds' window_add then saves
- * no registers for them. */
+ * no registers for them. The slice and the union take the value at once
+ * (sketch_add_key2: the union covers the slice). */
 static bool __attribute__((noinline))
 add_quantile(struct window *w, uint32_t i, double v)
 {
 	int32_t key = sketch_key(v);
 
-	/*
-	 * Room in the slice first, then the union: the slice's bin never
-	 * exceeds the union's, so once the union took the value the slice
-	 * cannot refuse it.
-	 */
-	if (sketch_reserve(&w->sk[i], key) < 0 ||
-	    sketch_add_key(&w->sk_all, key) < 0)
+	if (sketch_add_key2(&w->sk[i], &w->sk_all, key) < 0)
 		return false;
 	sketch_cursor_add(&w->cur, key);
-	(void)sketch_add_key(&w->sk[i], key);
 	w->cache_ok = false;
 	return true;
 }

@@ -594,6 +594,65 @@ test_bin_full(void **state)
 	sketch_release(&one);
 }
 
+/*
+ * sketch_add_key2 is sketch_add_key on both sketches: the same quantiles
+ * and counts, negative values and zero included; and when the union's bin
+ * is full, neither changes.
+ */
+static void
+test_add_key2(void **state)
+{
+	struct sketch part, all, rpart, rall;
+	unsigned char b[64];
+	size_t len = blob(b, 0, 0, 1, UINT32_MAX, 0, 0);
+	uint32_t x = 3;
+
+	(void)state;
+	sketch_init(&part);
+	sketch_init(&all);
+	sketch_init(&rpart);
+	sketch_init(&rall);
+	for (int i = 0; i < 20000; i++) {
+		double v;
+		int32_t k;
+
+		x = x * 1103515245u + 12345u;
+		v = (double)((int)(x >> 12) % 200001 - 100000) / 997.0;
+		k = sketch_key(i % 50 == 0 ? 0.0 : v);
+		if (i % 3 == 0) { /* values only the union has */
+			assert_int_equal(sketch_add_key(&all, k), 0);
+			assert_int_equal(sketch_add_key(&rall, k), 0);
+			continue;
+		}
+		assert_int_equal(sketch_add_key2(&part, &all, k), 0);
+		assert_int_equal(sketch_add_key(&rpart, k), 0);
+		assert_int_equal(sketch_add_key(&rall, k), 0);
+	}
+	assert_int_equal(sketch_count(&part), sketch_count(&rpart));
+	assert_int_equal(sketch_count(&all), sketch_count(&rall));
+	for (double q = 0; q <= 1.0; q += 0.05) {
+		assert_true(sketch_quantile(&part, q) ==
+		    sketch_quantile(&rpart, q));
+		assert_true(sketch_quantile(&all, q) ==
+		    sketch_quantile(&rall, q));
+	}
+	sketch_release(&part);
+	sketch_release(&rpart);
+	sketch_release(&rall);
+	sketch_release(&all);
+	/* A full bin in the union: refused, nothing counted. */
+	sketch_init(&part);
+	sketch_init(&all);
+	assert_int_equal(load_blob(&all, b, len), 0);
+	assert_int_equal(sketch_add_key2(&part, &all, sketch_key(1.0)), -1);
+	assert_int_equal(sketch_count(&part), 0);
+	assert_int_equal(sketch_count(&all), UINT32_MAX);
+	assert_int_equal(sketch_add_key2(&part, &all, sketch_key(2.0)), 0);
+	assert_int_equal(sketch_count(&part), 1);
+	sketch_release(&part);
+	sketch_release(&all);
+}
+
 /* Memory depends on the range of values, not on how many: bounded. */
 static void
 test_memory(void **state)
@@ -640,6 +699,7 @@ main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_load_ranges),
 		cmocka_unit_test(test_bin_full),
+		cmocka_unit_test(test_add_key2),
 		cmocka_unit_test(test_memory),
 	};
 
