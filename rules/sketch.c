@@ -240,6 +240,14 @@ key_ok(int32_t key)
 	return key >= -SKETCH_BINS && key <= SKETCH_BINS;
 }
 
+/* Whether st's bins cover idx already. */
+static bool
+in_range(const struct sketch_store *st, int32_t idx)
+{
+	return st->len > 0 && idx >= st->off &&
+	    idx < st->off + (int32_t)st->len;
+}
+
 int
 sketch_reserve(struct sketch *s, int32_t key)
 {
@@ -251,7 +259,7 @@ sketch_reserve(struct sketch *s, int32_t key)
 	if (key == 0)
 		return 0;
 	st = key_store(s, key, &idx);
-	if (st->len > 0 && idx >= st->off && idx <= store_top(st))
+	if (in_range(st, idx))
 		return 0;
 	return store_reserve(st, idx, idx);
 }
@@ -271,9 +279,7 @@ sketch_add_key(struct sketch *s, int32_t key)
 	}
 	st = key_store(s, key, &idx);
 	/* Inside the range already (the usual case): no reserve call. */
-	if ((st->len == 0 || idx < st->off ||
-		idx >= st->off + (int32_t)st->len) &&
-	    store_reserve(st, idx, idx) < 0)
+	if (!in_range(st, idx) && store_reserve(st, idx, idx) < 0)
 		return -1;
 	b = &st->bins[idx - st->off];
 	if (*b == UINT32_MAX)
@@ -284,13 +290,6 @@ sketch_add_key(struct sketch *s, int32_t key)
 	else
 		s->nneg++;
 	return 0;
-}
-
-static bool
-in_range(const struct sketch_store *st, int32_t idx)
-{
-	return st->len > 0 && idx >= st->off &&
-	    idx < st->off + (int32_t)st->len;
 }
 
 int
