@@ -768,6 +768,12 @@ engine_feed_run(struct engine *e, unsigned input, const struct log_event *ev,
 {
 	size_t i = 0;
 
+	/* A run's events are indexed with 32 bits (run_idx). */
+	while (n > UINT32_MAX / 2) {
+		engine_feed_run(e, input, ev, UINT32_MAX / 2);
+		ev += UINT32_MAX / 2;
+		n -= UINT32_MAX / 2;
+	}
 	while (i < n) {
 		run_collect(e, ev, n, &i);
 		if (e->run_n == 0 || input >= RULE_SOURCES_MAX)

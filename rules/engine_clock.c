@@ -56,10 +56,10 @@ engine_ensure_absent(struct engine *e, int64_t now)
 /*
  * Whether a pass must evaluate g. Pending and firing groups always (their
  * timers run); absent() always. An inactive group's value only changes by
- * events (evaluated as they come) and by events leaving the window: none
- * has left before oldest + window, and once the window is empty (past
- * last + window, plus rounding) its value stays that of an empty window,
- * which the pass at that second has seen.
+ * events (evaluated once their second is over, engine_settle) and by
+ * events leaving the window: none has left before oldest + window, and
+ * once the window is empty (past last + window, plus rounding) its value
+ * stays that of an empty window, which the pass at that second has seen.
  */
 static bool
 expiry_due(const struct rule *r, const struct group *g, int64_t now)
