@@ -8,7 +8,8 @@
 #    rule that produced a value;
 #  - bad input: a truncated .gz replays what precedes the damage, names
 #    file and offset, exits 2; a missing file exits 2; a config error 1;
-#    a wrong log_format shows in the summary with a sample line.
+#    a wrong log_format shows in the summary with a sample line;
+#  - a regex that keeps hitting its limit is quarantined and named.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -117,6 +118,34 @@ grep -q "bad.conf:1:" "$tmp/bad.out" || fail "config error does not name file:li
 grep -Eq "api_access +1 files, [0-9]+ lines, 0 events, [1-9][0-9]* failed to parse" "$tmp/wrong.out" ||
 	fail "wrong log_format not reported in the summary"
 grep -q "first failure:" "$tmp/wrong.out" || fail "no sample of the failing lines"
+
+# 5. A regex that keeps hitting its limit is quarantined and named; the
+#    other rules go on.
+cat >"$tmp/q.conf" <<'EOF'
+inputs = { web = { format = "nginx_access"; path = "web.log";
+  log_format = "$remote_addr [$time_local] \"$request\" $status"; }; };
+sinks = { console = { type = "console"; }; };
+default_notify = ["console"];
+state_dir = "/tmp/klaxon-quarantine-test";
+rules = ["q-rules.conf"];
+EOF
+cat >"$tmp/q-rules.conf" <<'EOF'
+hostile: { sources = ["web"]; where = "path =~ '^/(a+)+$'";
+  value = "count()"; window = "1m"; alert_if = ">= 1"; };
+requests: { sources = ["web"]; where = "status == 200";
+  value = "count()"; window = "1m"; alert_if = ">= 50"; };
+EOF
+for i in $(seq 0 149); do
+	printf '203.0.113.7 [20/Nov/2026:10:%02d:%02d +0000] "GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab HTTP/1.1" 200\n' \
+	    $((i / 100)) $((i % 100 * 59 / 100))
+done >"$tmp/web.log"
+(cd "$tmp" && "$KLAXON" dry-run -c "$tmp/q.conf" "$tmp/web.log" >"$tmp/q.out" 2>&1) ||
+	fail "quarantine: dry-run failed: $(tail -3 "$tmp/q.out")"
+grep -Eq "^  hostile .*100 regex limit hits, QUARANTINED" "$tmp/q.out" ||
+	fail "quarantine: the hostile rule is not reported: $(grep hostile "$tmp/q.out")"
+grep -E "^  requests " "$tmp/q.out" | grep -q QUARANTINED &&
+	fail "quarantine: a rule without a regex is reported quarantined"
+grep -q "FIRING   requests" "$tmp/q.out" || fail "quarantine: the other rule stopped"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "dry-run: all checks passed"
