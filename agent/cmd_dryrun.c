@@ -370,8 +370,8 @@ run_replay(struct dryrun *d, struct replay *rp, int64_t from, int64_t to,
 				break;
 			}
 			if (t < from) {
-				engine_feed_run(d->engine, input, ev + start,
-				    k - start);
+				engine_feed_run(
+				    d->engine, input, ev + start, k - start);
 				n += k - start;
 				start = k + 1;
 				continue;

@@ -517,8 +517,7 @@ stream_take(struct stream *s)
 }
 
 bool
-replay_next(struct replay *r, unsigned *input, struct log_event **ev,
-    size_t *n)
+replay_next(struct replay *r, unsigned *input, struct log_event **ev, size_t *n)
 {
 	int best = -1;
 	int64_t best_ms = 0, lim_le = INT64_MAX, lim_lt = INT64_MAX;

@@ -55,10 +55,8 @@
  * shares are upper bounds, and a key with more than 1/BD_SLOTS of the
  * weight is always present. Weights and values are halved at each window
  * period (counted from the first event the counter saw), so the report is
- * about recent events without a second table. A key finds its slot
- * through a small hash index (BD_INDEX, linear probing, backward-shift
- * deletion on replacement). About 5 KiB per group, only for rules with a
- * breakdown.
+ * about recent events without a second table (engine_breakdown.c).
+ * About 5 KiB per group, only for rules with a breakdown.
  *
  * Samples: the first event of the episode (slot 0) and the two latest. An
  * episode starts with the first event after the group's window was empty,
@@ -68,8 +66,8 @@
  * SLINE_SPARE_MAX. Out of memory, a sample reads as "".
  *
  * State machine: INACTIVE -> PENDING (with `for`) -> FIRING -> RESOLVED
- * (engine.h); every transition is emitted through engine_emit, and the
- * emit callback must not call back into the engine.
+ * (engine.h, engine_state.c); every transition is emitted through
+ * engine_emit, and the emit callback must not call back into the engine.
  *
  * Not handled: far-future event times move the clock (and make the
  * following events late); the agent should bound them.
@@ -81,66 +79,6 @@
 
 #include "rules/engine_impl.h"
 #include "parsers/compat.h"
-
-/* Cut v to fit max-1 bytes (with the mark), at a UTF-8 boundary. */
-static struct keyv
-key_view(const char *p, size_t n, size_t max)
-{
-	struct keyv k = { p, n, false };
-	size_t mk = sizeof(TRUNC_MARK) - 1;
-
-	if (n <= max - 1)
-		return k;
-	k.n = max - 1 - mk;
-	while (k.n > 0 && ((unsigned char)p[k.n] & 0xc0) == 0x80)
-		k.n--;
-	k.cut = true;
-	return k;
-}
-
-/* Store k into dst (size max); returns the stored length. */
-static size_t
-key_store(char *dst, const struct keyv *k)
-{
-	size_t n = k->n;
-
-	if (n > 0)
-		memcpy(dst, k->p, n);
-	if (k->cut) {
-		memcpy(dst + n, TRUNC_MARK, sizeof(TRUNC_MARK) - 1);
-		n += sizeof(TRUNC_MARK) - 1;
-	}
-	dst[n] = '\0';
-	return n;
-}
-
-/* a[0..n) == b[0..n); keys of 8 to 16 bytes (API keys, addresses) by
- * two word compares instead of a call. */
-static inline bool
-bytes_eq(const char *a, const char *b, size_t n)
-{
-	uint64_t a0, a1, b0, b1;
-
-	if (n < 8 || n > 16)
-		return n == 0 || memcmp(a, b, n) == 0;
-	memcpy(&a0, a, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&a1, a + n - 8, 8);
-	memcpy(&b1, b + n - 8, 8);
-	return a0 == b0 && a1 == b1;
-}
-
-static bool
-key_eq(const char *stored, size_t slen, const struct keyv *k)
-{
-	size_t mk = sizeof(TRUNC_MARK) - 1;
-
-	if (slen != k->n + (k->cut ? mk : 0))
-		return false;
-	if (!bytes_eq(stored, k->p, k->n))
-		return false;
-	return !k->cut || memcmp(stored + k->n, TRUNC_MARK, mk) == 0;
-}
 
 /* --- group lookup ----------------------------------------------------- */
 
@@ -248,111 +186,17 @@ group_for(struct engine *e, struct rstate *rs, const struct log_event *ev,
 	return g;
 }
 
-/* --- breakdown and samples ------------------------------------------- */
-
-static void
-bd_decay(struct breakdown *bd, int64_t t, int64_t period)
-{
-	int64_t n;
-	double f;
-	unsigned j = 0;
-
-	if (bd->period_start_ms == TIME_NONE) {
-		bd->period_start_ms = t;
-		return;
-	}
-	if (t < bd->period_start_ms + period)
-		return;
-	n = (t - bd->period_start_ms) / period;
-	bd->period_start_ms += n * period;
-	f = n >= 64 ? 0.0 : ldexp(1.0, -(int)n);
-	bd->total_w *= f;
-	bd->total_value *= f;
-	for (unsigned i = 0; i < bd->n; i++) {
-		if (bd->w[i] * f < 0.25)
-			continue; /* decayed away: free the slot */
-		bd->hash[j] = bd->hash[i];
-		bd->klen[j] = bd->klen[i];
-		bd->cut = (bd->cut & ~(UINT32_C(1) << j)) |
-		    (((bd->cut >> i) & 1u) << j);
-		bd->w[j] = bd->w[i] * f;
-		bd->value[j] = bd->value[i] * f;
-		if (j != i)
-			memcpy(bd->key[j], bd->key[i], sizeof(bd->key[j]));
-		j++;
-	}
-	bd->n = j;
-	if (j == 0)
-		bd->total_w = bd->total_value = 0;
-	bd_reindex(bd);
-}
-
-static void
-bd_add(
-    struct breakdown *bd, int64_t t, int64_t period, struct keyv *k, double v)
-{
-	uint64_t h = key_hash(k);
-	uint32_t p;
-	unsigned i;
-
-	bd_decay(bd, t, period);
-	for (p = (uint32_t)h & (BD_INDEX - 1); bd->idx[p] != 0;
-	     p = (p + 1) & (BD_INDEX - 1)) {
-		i = bd->idx[p] - 1u;
-		if (bd->hash[i] == h && key_eq(bd->key[i], bd->klen[i], k))
-			goto found;
-	}
-	if (bd->n < BD_SLOTS) {
-		i = bd->n++;
-		bd->w[i] = bd->value[i] = 0;
-	} else {
-		/* Space-saving: the lightest slot's weight goes to the
-		 * newcomer (the first lightest: the minimum without a
-		 * branch per slot, then its first slot). */
-		double lo = bd->w[0];
-
-		for (unsigned j = 1; j < bd->n; j++)
-			lo = bd->w[j] < lo ? bd->w[j] : lo;
-		for (i = 0; bd->w[i] != lo; i++)
-			;
-		bd_unindex(bd, i);
-		/* The deletion may have moved the hole: probe again. */
-		for (p = (uint32_t)h & (BD_INDEX - 1); bd->idx[p] != 0;
-		     p = (p + 1) & (BD_INDEX - 1))
-			;
-	}
-	bd->idx[p] = (uint8_t)(i + 1);
-	bd->hash[i] = h;
-	bd->klen[i] = (uint8_t)key_store(bd->key[i], k);
-	bd->cut = (bd->cut & ~(UINT32_C(1) << i)) | ((uint32_t)k->cut << i);
-found:
-	bd->w[i] += 1;
-	bd->value[i] += v;
-	bd->total_w += 1;
-	bd->total_value += v;
-}
-
-static void
-samples_reset(struct engine *e, struct group *g)
-{
-	for (unsigned i = 0; i < ALERT_SAMPLES_MAX; i++) {
-		sline_put(e, g->samples[i]);
-		g->samples[i] = NULL;
-		g->run_slot[i] = -1;
-	}
-	g->nsamples = 0;
-	g->nlatest = 0;
-}
+/* --- samples --------------------------------------------------------- */
 
 /* The line of run event k, copied at its first use in the run and shared
  * by every group that takes it; NULL when out of memory (reads ""). */
 static struct sline *
 run_line(struct engine *e, const struct log_event *ev, unsigned k)
 {
-	if (e->run_line[k] == NULL &&
-	    (e->run_line[k] = sline_get(e)) != NULL) {
+	if (e->run_line[k] == NULL && (e->run_line[k] = sline_get(e)) != NULL) {
 		const struct log_event *x = &ev[e->run_idx[k]];
-		struct keyv kv = key_view(x->line.p, x->line.len, ALERT_TEXT_MAX);
+		struct keyv kv =
+		    key_view(x->line.p, x->line.len, ALERT_TEXT_MAX);
 
 		key_store(e->run_line[k]->text, &kv);
 	}
@@ -402,97 +246,6 @@ samples_take(struct engine *e, struct rstate *rs, const struct log_event *ev)
 	}
 }
 
-/* --- the state machine ----------------------------------------------- */
-
-static void
-fire(struct engine *e, struct rstate *rs, struct group *g, int64_t now,
-    double v, uint64_t count)
-{
-	g->state = ALERT_FIRING;
-	g->fired_ms = now;
-	g->notified_ms = now;
-	g->clear_since_ms = TIME_NONE;
-	active_link(rs, g);
-	rs->st.fired++;
-	engine_emit(e, rs, g, ALERT_FIRING, false, now, v, count);
-}
-
-static void
-resolve(struct engine *e, struct rstate *rs, struct group *g, int64_t now,
-    double v, uint64_t count)
-{
-	int64_t dur = now - g->fired_ms;
-
-	rs->st.firing_ms += dur;
-	if (dur > rs->st.longest_firing_ms)
-		rs->st.longest_firing_ms = dur;
-	engine_emit(e, rs, g, ALERT_RESOLVED, false, now, v, count);
-	g->state = ALERT_INACTIVE;
-	g->active_since_ms = TIME_NONE;
-	g->clear_since_ms = TIME_NONE;
-	active_unlink(rs, g);
-	samples_reset(e, g);
-}
-
-/* The state machine after evaluate computed v, count and holds. Out of
- * line: most evaluations find an inactive group that does not hold. */
-void __attribute__((noinline))
-engine_transition(struct engine *e, struct rstate *rs, struct group *g,
-    int64_t now, double v, uint64_t count, bool holds)
-{
-	const struct rule *r = rs->r;
-	bool clear;
-
-	switch (g->state) {
-	case ALERT_INACTIVE:
-	case ALERT_RESOLVED:
-		if (!holds)
-			return;
-		g->active_since_ms = now;
-		if (r->for_ms == 0) {
-			fire(e, rs, g, now, v, count);
-			return;
-		}
-		g->state = ALERT_PENDING;
-		active_link(rs, g);
-		engine_emit(e, rs, g, ALERT_PENDING, false, now, v, count);
-		return;
-	case ALERT_PENDING:
-		if (!holds) {
-			/* Silently back: a pending alert was never sent. */
-			g->state = ALERT_INACTIVE;
-			g->active_since_ms = TIME_NONE;
-			active_unlink(rs, g);
-		} else if (now - g->active_since_ms >= r->for_ms) {
-			fire(e, rs, g, now, v, count);
-		}
-		return;
-	case ALERT_FIRING:
-		break;
-	}
-	/* Firing: clear when resolve_if holds (or the window drained), or,
-	 * without resolve_if, when the condition no longer holds. */
-	if (r->has_resolve_if)
-		clear = (count == 0 && r->kind != AGG_ABSENT) ||
-		    rule_cond_holds(&r->resolve_if, v);
-	else
-		clear = !holds;
-	if (!clear) {
-		g->clear_since_ms = TIME_NONE;
-	} else {
-		if (g->clear_since_ms == TIME_NONE)
-			g->clear_since_ms = now;
-		if (now - g->clear_since_ms >= r->keep_firing_ms) {
-			resolve(e, rs, g, now, v, count);
-			return;
-		}
-	}
-	if (r->repeat_ms > 0 && now - g->notified_ms >= r->repeat_ms) {
-		g->notified_ms = now;
-		engine_emit(e, rs, g, ALERT_FIRING, true, now, v, count);
-	}
-}
-
 /* --- events ---------------------------------------------------------- */
 
 /* The breakdown takes event x at t with value v. */
@@ -505,7 +258,7 @@ bd_take(const struct rule *r, struct group *g, const struct log_event *x,
 	    ? key_view(x->text[f].p, x->text[f].len, BD_KEY_MAX)
 	    : (struct keyv){ "-", 1, false };
 
-	bd_add(g->bd, t, r->spec.window_ms, &kv,
+	engine_bd_add(g->bd, t, r->spec.window_ms, &kv,
 	    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
 }
 
@@ -519,7 +272,7 @@ took(struct engine *e, const struct rule *r, struct group *g, unsigned k,
 		/* The window was empty: a new episode of events. */
 		g->oldest_ms = t;
 		if (g->state == ALERT_INACTIVE)
-			samples_reset(e, g);
+			engine_samples_reset(e, g);
 	} else if (t < g->oldest_ms) {
 		g->oldest_ms = t;
 	}
@@ -615,10 +368,12 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 			} else if (r->kind == AGG_DISTINCT) {
 				if (!event_has(x, f))
 					continue;
-				h[n] = window_hash(x->text[f].p, x->text[f].len);
+				h[n] =
+				    window_hash(x->text[f].p, x->text[f].len);
 				v[n] = NAN;
 			} else {
-				if (!event_has_num(x, f) || !isfinite(x->num[f]))
+				if (!event_has_num(x, f) ||
+				    !isfinite(x->num[f]))
 					continue;
 				v[n] = x->num[f];
 				h[n] = 0;
@@ -635,7 +390,7 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 		return;
 	window_add_many(g->win, &r->spec, t, v, hit, h, n, taken);
 	/* took() for each taken event, the group's running times kept in
-	 * locals (samples_reset reads neither). */
+	 * locals (engine_samples_reset reads neither). */
 	{
 		int64_t last = g->last_event_ms, oldest = g->oldest_ms;
 		int64_t win = r->spec.window_ms;
@@ -650,7 +405,7 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 			if (last == TIME_NONE || tj >= last + win) {
 				oldest = tj;
 				if (g->state == ALERT_INACTIVE)
-					samples_reset(e, g);
+					engine_samples_reset(e, g);
 			} else if (tj < oldest) {
 				oldest = tj;
 			}
@@ -665,8 +420,8 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 	if (g->bd != NULL) {
 		for (size_t j = 0; j < n; j++) {
 			if (taken[j])
-				bd_take(r, g, &ev[e->run_idx[kk[j]]], t[j],
-				    v[j]);
+				bd_take(
+				    r, g, &ev[e->run_idx[kk[j]]], t[j], v[j]);
 		}
 	}
 	if (any)
@@ -722,8 +477,8 @@ run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 {
 	/* The first ms of the second after the clock's (no division per
 	 * event): an event at or past it crosses into a later second. */
-	int64_t next = e->now == TIME_NONE ? INT64_MIN
-					   : (floor_sec(e->now) + 1) * 1000;
+	int64_t next =
+	    e->now == TIME_NONE ? INT64_MIN : (floor_sec(e->now) + 1) * 1000;
 
 	e->run_n = 0;
 	e->run_tmax = TIME_NONE;
@@ -763,8 +518,8 @@ run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 }
 
 void
-engine_feed_run(struct engine *e, unsigned input, const struct log_event *ev,
-    size_t n)
+engine_feed_run(
+    struct engine *e, unsigned input, const struct log_event *ev, size_t n)
 {
 	size_t i = 0;
 
@@ -783,10 +538,11 @@ engine_feed_run(struct engine *e, unsigned input, const struct log_event *ev,
 			engine_ensure_absent(e, e->run_now[0]);
 		}
 		for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {
-			unsigned left = e->run_n > w * 64 ? e->run_n - w * 64 : 0;
+			unsigned left =
+			    e->run_n > w * 64 ? e->run_n - w * 64 : 0;
 
-			e->run_all[w] = left >= 64 ? UINT64_MAX
-						   : (UINT64_C(1) << left) - 1;
+			e->run_all[w] =
+			    left >= 64 ? UINT64_MAX : (UINT64_C(1) << left) - 1;
 			e->run_matched[w] = 0;
 		}
 		for (size_t r = 0; r < e->nsubs[input]; r++)

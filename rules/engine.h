@@ -15,8 +15,9 @@
  * engine_tick, with all the events of its second: so the events of the
  * clock's last second show in transitions only at a tick (dry-run ticks
  * at its last event; the live agent ticks every second). A transition
- * is valid only during the callback. An alert is identified by its rule name and group values,
- * hashed into dedup_key (FNV-1a 64, stable across runs and versions).
+ * is valid only during the callback. An alert is identified by its rule name
+ * and group values, hashed into dedup_key (FNV-1a 64, stable across runs and
+ * versions).
  *
  * Not thread-safe: one engine belongs to one thread.
  */

@@ -2,8 +2,9 @@
  * engine_impl - the inside of an engine, shared by the files of the engine
  * module and by nothing else (the agent sees the engine through engine.h):
  *
- *   engine.c        the per-event path: group lookup, breakdown and sample
- *                   intake, the alert state machine, engine_feed
+ *   engine.c        the event path: runs, filters, group lookup, windows,
+ *                   breakdown and sample intake, engine_feed(_run)
+ *   engine_state.c  the alert state machine (engine_transition)
  *   engine_clock.c  the clock: timer passes, deadlines, engine_tick
  *   engine_group.c  the group table's upkeep (insert, delete, resize,
  *                   eviction), engine life cycle, reload, statistics
@@ -48,8 +49,8 @@ struct breakdown {
 	double total_w, total_value;
 	int64_t period_start_ms;
 	unsigned n;
-	uint32_t cut;           /* bit i: key[i] was cut */
-	uint8_t idx[BD_INDEX];  /* slot + 1 by hash, linear probing; 0: none */
+	uint32_t cut;          /* bit i: key[i] was cut */
+	uint8_t idx[BD_INDEX]; /* slot + 1 by hash, linear probing; 0: none */
 	uint64_t hash[BD_SLOTS];
 	uint8_t klen[BD_SLOTS]; /* key bytes (log text may hold a NUL) */
 	double w[BD_SLOTS];     /* decayed event weight */
@@ -168,6 +169,66 @@ struct keyv {
 };
 
 /* --- helpers shared by the engine's files ----------------------------- */
+
+/* Cut v to fit max-1 bytes (with the mark), at a UTF-8 boundary. */
+static inline struct keyv
+key_view(const char *p, size_t n, size_t max)
+{
+	struct keyv k = { p, n, false };
+	size_t mk = sizeof(TRUNC_MARK) - 1;
+
+	if (n <= max - 1)
+		return k;
+	k.n = max - 1 - mk;
+	while (k.n > 0 && ((unsigned char)p[k.n] & 0xc0) == 0x80)
+		k.n--;
+	k.cut = true;
+	return k;
+}
+
+/* Store k into dst (size max); returns the stored length. */
+static inline size_t
+key_store(char *dst, const struct keyv *k)
+{
+	size_t n = k->n;
+
+	if (n > 0)
+		memcpy(dst, k->p, n);
+	if (k->cut) {
+		memcpy(dst + n, TRUNC_MARK, sizeof(TRUNC_MARK) - 1);
+		n += sizeof(TRUNC_MARK) - 1;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+/* a[0..n) == b[0..n); keys of 8 to 16 bytes (API keys, addresses) by
+ * two word compares instead of a call. */
+static inline bool
+bytes_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (n < 8 || n > 16)
+		return n == 0 || memcmp(a, b, n) == 0;
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, a + n - 8, 8);
+	memcpy(&b1, b + n - 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+static inline bool
+key_eq(const char *stored, size_t slen, const struct keyv *k)
+{
+	size_t mk = sizeof(TRUNC_MARK) - 1;
+
+	if (slen != k->n + (k->cut ? mk : 0))
+		return false;
+	if (!bytes_eq(stored, k->p, k->n))
+		return false;
+	return !k->cut || memcmp(stored + k->n, TRUNC_MARK, mk) == 0;
+}
 
 static inline int64_t
 max64(int64_t a, int64_t b)
@@ -417,7 +478,18 @@ void engine_settle(struct engine *e);
 /* Create the one group of each absent() rule that may count silence. */
 void engine_ensure_absent(struct engine *e, int64_t now);
 
-/* --- engine.c --------------------------------------------------------- */
+/* --- engine_breakdown.c ----------------------------------------------- */
+
+/* The breakdown takes one event of key k at t, of value v (1 for rules
+ * without a value field), halving its weights each period first. */
+void engine_bd_add(
+    struct breakdown *bd, int64_t t, int64_t period, struct keyv *k, double v);
+
+/* --- engine_state.c --------------------------------------------------- */
+
+/* Release g's samples: a new episode starts with none. Out of line: it
+ * runs once per episode. */
+void engine_samples_reset(struct engine *e, struct group *g);
 
 /* The state machine after evaluate computed v, count and holds; out of
  * line (most evaluations find an inactive group that does not hold). */

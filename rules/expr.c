@@ -56,8 +56,7 @@ lit_eq(const struct litset *l, unsigned j, const unsigned char *s)
 /* Alternative j of l starts s, which has avail >= len[j] bytes: its
  * first 8 bytes by one word compare when 8 bytes are there to load. */
 static inline bool
-lit_at(const struct litset *l, unsigned j, const unsigned char *s,
-    size_t avail)
+lit_at(const struct litset *l, unsigned j, const unsigned char *s, size_t avail)
 {
 	uint64_t w;
 
@@ -78,8 +77,8 @@ lit_at(const struct litset *l, unsigned j, const unsigned char *s,
  * steps where a byte-wise search mispredicts at every shift.
  */
 static bool
-lit_scan(const struct litset *l, const unsigned char *s, size_t n,
-    size_t scan, size_t *at)
+lit_scan(const struct litset *l, const unsigned char *s, size_t n, size_t scan,
+    size_t *at)
 {
 	size_t i = *at;
 
@@ -114,7 +113,8 @@ lit_scan(const struct litset *l, const unsigned char *s, size_t n,
 				k = (unsigned)__builtin_clzll(w[h]) / 8;
 #endif
 				p += k;
-				for (unsigned j = 0; p < n && j < l->nalt; j++) {
+				for (unsigned j = 0; p < n && j < l->nalt;
+				     j++) {
 					if (l->len[j] <= n - p &&
 					    lit_at(l, j, s + p, n - p))
 						return true;
@@ -304,8 +304,7 @@ regex_eval(struct expr *e, struct regex *r, struct sv s)
 		for (unsigned w = 0; w < 2; w++, slot ^= 1) {
 			if (m->e[slot].used && m->e[slot].sig == sig &&
 			    m->e[slot].len == len &&
-			    (len == 0 ||
-				memcmp(m->s[slot], s.p, len) == 0)) {
+			    (len == 0 || memcmp(m->s[slot], s.p, len) == 0)) {
 				m->last[slot / 2] = (uint8_t)(slot & 1);
 				rc = m->e[slot].match;
 				goto out;
@@ -497,16 +496,16 @@ leaf_run(struct expr *e, const struct node *n, const struct log_event *ev,
 
 	/* Each set bit of m, lowest first: x is its event; OK clears the
 	 * bit where it is false. One copy of the loop per kind. */
-#define LEAF_LOOP(OK)                                                      \
-	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {                    \
-		uint64_t keep = m[w];                                      \
-		for (uint64_t b = m[w]; b != 0; b &= b - 1) {              \
-			const struct log_event *x = &ev[idx[w * 64 +       \
-			    (unsigned)__builtin_ctzll(b)]];                \
-			if (!(OK))                                         \
-				keep &= ~(b & -b);                         \
-		}                                                          \
-		m[w] = keep;                                               \
+#define LEAF_LOOP(OK)                                                          \
+	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++) {                        \
+		uint64_t keep = m[w];                                          \
+		for (uint64_t b = m[w]; b != 0; b &= b - 1) {                  \
+			const struct log_event *x =                            \
+			    &ev[idx[w * 64 + (unsigned)__builtin_ctzll(b)]];   \
+			if (!(OK))                                             \
+				keep &= ~(b & -b);                             \
+		}                                                              \
+		m[w] = keep;                                                   \
 	}
 	switch ((enum node_kind)n->kind) {
 	case N_NUM: {
@@ -574,8 +573,8 @@ node_run(struct expr *e, uint32_t i, const struct log_event *ev,
 }
 
 void
-expr_eval_run(struct expr *e, const struct log_event *ev,
-    const uint32_t *idx, uint64_t sel[EXPR_RUN_WORDS])
+expr_eval_run(struct expr *e, const struct log_event *ev, const uint32_t *idx,
+    uint64_t sel[EXPR_RUN_WORDS])
 {
 	for (unsigned w = 0; w < EXPR_RUN_WORDS; w++)
 		e->stats.evals += (uint64_t)__builtin_popcountll(sel[w]);

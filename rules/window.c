@@ -261,8 +261,8 @@ add_distinct(struct window *w, uint32_t i, uint64_t h)
 /* The slot of the cell an event at t_ms goes to, advancing the clock to
  * it; false when t_ms is out of range or before the window's left edge. */
 static inline bool
-cell_for(struct window *w, const struct window_spec *s, int64_t t_ms,
-    uint32_t *i)
+cell_for(
+    struct window *w, const struct window_spec *s, int64_t t_ms, uint32_t *i)
 {
 	int64_t k;
 
@@ -337,19 +337,18 @@ window_add(struct window *w, const struct window_spec *s, int64_t t_ms,
 }
 
 void
-window_add_many(struct window *w, const struct window_spec *s,
-    const int64_t *t, const double *v, const bool *hit, const uint64_t *h,
-    size_t n, bool *taken)
+window_add_many(struct window *w, const struct window_spec *s, const int64_t *t,
+    const double *v, const bool *hit, const uint64_t *h, size_t n, bool *taken)
 {
 	uint32_t i;
 
 	/* One loop per kind: add_kind's switch is resolved out of it. */
-#define ADD_LOOP(PRE, KIND_OK)                                             \
-	for (size_t j = 0; j < n; j++) {                                   \
-		taken[j] = (PRE) && cell_for(w, s, t[j], &i) &&            \
-		    w->cnt[i] != UINT32_MAX && (KIND_OK);                  \
-		if (taken[j])                                              \
-			counted(w, i, t[j]);                               \
+#define ADD_LOOP(PRE, KIND_OK)                                                 \
+	for (size_t j = 0; j < n; j++) {                                       \
+		taken[j] = (PRE) && cell_for(w, s, t[j], &i) &&                \
+		    w->cnt[i] != UINT32_MAX && (KIND_OK);                      \
+		if (taken[j])                                                  \
+			counted(w, i, t[j]);                                   \
 	}
 	switch (s->kind) {
 	case AGG_SUM:

@@ -102,12 +102,12 @@ main(int argc, char **argv)
 			t0 = now();
 			while (n < BATCH && p < end) {
 				char *nl = memchr(p, '\n', (size_t)(end - p));
-				size_t l = nl ? (size_t)(nl - p)
-					      : (size_t)(end - p);
+				size_t l =
+				    nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 				event_reset(&ev[n], p, l);
-				if (in->parser->parse(in->prog, p, l,
-					&ev[n]) == PARSE_OK)
+				if (in->parser->parse(in->prog, p, l, &ev[n]) ==
+				    PARSE_OK)
 					n++;
 				lines++;
 				p += l + (nl != NULL);
@@ -127,7 +127,8 @@ main(int argc, char **argv)
 		if (pass == 0 || tr < t_rules)
 			t_rules = tr;
 	}
-	printf("lines=%lu events=%lu rules=%zu transitions=%lu "
+	printf(
+	    "lines=%lu events=%lu rules=%zu transitions=%lu "
 	    "parse_s=%.3f rules_s=%.3f parse_ns_per_line=%.0f "
 	    "rules_ns_per_event=%.0f events_per_s=%.0f rules_over_parse=%.2f\n",
 	    lines, events, ruleset_count(c.rules), transitions, t_parse,

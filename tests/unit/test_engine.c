@@ -1567,8 +1567,8 @@ on_emit_rec(void *arg, const struct alert_transition *t)
 	    "%s %d%s %lld v=%.9g n=%llu g=%s s=%lld |%s|%s|%s| c=%u %s:%llu\n",
 	    t->rule_name, (int)t->state, t->repeat ? "r" : "",
 	    (long long)t->at_ms, t->value, (unsigned long long)t->count,
-	    t->ngroup ? t->group_values[0] : "-",
-	    (long long)t->active_since_ms, t->nsamples > 0 ? t->samples[0] : "",
+	    t->ngroup ? t->group_values[0] : "-", (long long)t->active_since_ms,
+	    t->nsamples > 0 ? t->samples[0] : "",
 	    t->nsamples > 1 ? t->samples[1] : "",
 	    t->nsamples > 2 ? t->samples[2] : "", t->ncontrib,
 	    t->ncontrib ? t->contrib[0].key : "-",
@@ -1580,8 +1580,8 @@ on_emit_rec(void *arg, const struct alert_transition *t)
 /* A replay of one stream; chunk 0: engine_feed per event, else
  * engine_feed_run in pseudo-random runs of 1 .. chunk events. */
 static void
-replay_stream(const struct ruleset *rs, const struct log_event *evs,
-    size_t n, unsigned chunk, struct engine_stats *st)
+replay_stream(const struct ruleset *rs, const struct log_event *evs, size_t n,
+    unsigned chunk, struct engine_stats *st)
 {
 	struct engine *e = engine_new(rs, on_emit_rec, NULL);
 	uint32_t x = 12345;
@@ -1612,8 +1612,8 @@ replay_stream(const struct ruleset *rs, const struct log_event *evs,
  * busy and quiet seconds with silent gaps, out-of-order, late and
  * timeless events, 5xx bursts, slow phases, keys and hosts. */
 static void
-run_stream_event(struct tev *tev, struct log_event *ev, size_t i, uint32_t *x,
-    int64_t *t)
+run_stream_event(
+    struct tev *tev, struct log_event *ev, size_t i, uint32_t *x, int64_t *t)
 {
 	char host[8], key[16];
 	unsigned r;
@@ -1647,24 +1647,44 @@ static void
 test_feed_run_same(void **state)
 {
 	static const struct tdef defs[] = {
-		{ .name = "errs", .sources = "access", .where = "status >= 500",
-		    .value = "count()", .window = "10s", .alert_if = ">= 5",
-		    .group_by = "host", .breakdown = "http_x_api_key" },
-		{ .name = "slow", .sources = "access",
+		{ .name = "errs",
+		    .sources = "access",
+		    .where = "status >= 500",
+		    .value = "count()",
+		    .window = "10s",
+		    .alert_if = ">= 5",
+		    .group_by = "host",
+		    .breakdown = "http_x_api_key" },
+		{ .name = "slow",
+		    .sources = "access",
 		    .where = "path =~ '^/api/' && status != 404",
-		    .value = "avg(request_time)", .window = "30s",
-		    .alert_if = "> 0.5", .min_count = "3", .keep = "5s" },
-		{ .name = "ratio", .sources = "access",
+		    .value = "avg(request_time)",
+		    .window = "30s",
+		    .alert_if = "> 0.5",
+		    .min_count = "3",
+		    .keep = "5s" },
+		{ .name = "ratio",
+		    .sources = "access",
 		    .value = "ratio(status >= 500 || host == 'h3')",
-		    .window = "20s", .alert_if = "> 0.3",
+		    .window = "20s",
+		    .alert_if = "> 0.3",
 		    .resolve_if = "< 0.2" },
-		{ .name = "p99", .sources = "access",
-		    .value = "p99(request_time)", .window = "1m",
-		    .alert_if = "> 1", .for_ = "5s", .repeat = "20s" },
-		{ .name = "keys", .sources = "access",
-		    .value = "distinct(http_x_api_key)", .window = "30s",
-		    .alert_if = ">= 4", .breakdown = "host" },
-		{ .name = "quiet", .sources = "access", .value = "absent()",
+		{ .name = "p99",
+		    .sources = "access",
+		    .value = "p99(request_time)",
+		    .window = "1m",
+		    .alert_if = "> 1",
+		    .for_ = "5s",
+		    .repeat = "20s" },
+		{ .name = "keys",
+		    .sources = "access",
+		    .value = "distinct(http_x_api_key)",
+		    .window = "30s",
+		    .alert_if = ">= 4",
+		    .breakdown = "host" },
+		{ .name = "quiet",
+		    .sources = "access",
+		    .value = "absent()",
 		    .window = "15s" },
 	};
 	static struct tev tevs[RUN_EVENTS];
@@ -1705,8 +1725,9 @@ test_feed_run_same(void **state)
 					k++;
 				while (k > 0 && want[k - 1] != '\n')
 					k--;
-				fail_msg("seed %u, runs of up to %u: first "
-					 "difference:\nwant %.300s\ngot  %.300s",
+				fail_msg(
+				    "seed %u, runs of up to %u: first "
+				    "difference:\nwant %.300s\ngot  %.300s",
 				    seeds[sd], chunks[c], want + k,
 				    rec_buf + k);
 			}
@@ -1885,8 +1906,11 @@ test_snapshot_roundtrip(void **state)
 static void
 test_snapshot_pending(void **state)
 {
-	static const struct tdef def = { .name = "r", .sources = "access",
-		.value = "count()", .window = "10s", .alert_if = ">= 3",
+	static const struct tdef def = { .name = "r",
+		.sources = "access",
+		.value = "count()",
+		.window = "10s",
+		.alert_if = ">= 3",
 		.summary = "{value} hits" };
 	struct ruleset *rs = compile(&def, 1);
 	struct engine *e;

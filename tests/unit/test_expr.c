@@ -266,10 +266,12 @@ test_eval(void **state)
 		{ "path =~ '^/API/'", EV_502, false },
 		{ "path =~ '(?i)^/API/'", EV_502, true },
 		{ "path !~ '^/api/'", EV_502, false },
-		{ "path !~ '^/api/x/'", EV_502, true }, /* longer than the path */
+		{ "path !~ '^/api/x/'", EV_502,
+		    true }, /* longer than the path */
 		{ "path =~ '^/api/x/'", EV_502, false },
 		{ "path =~ '^/api/x'", EV_502, true },
-		{ "path !~ '^/'", EV_NONE, false }, /* absent: false both ways */
+		{ "path !~ '^/'", EV_NONE,
+		    false }, /* absent: false both ways */
 		{ "path =~ '(?i)^/API/'", EV_502, true },
 		{ "path !~ '^/api/'", EV_502, false },
 		{ "path !~ '^/health'", EV_502, true },
@@ -655,7 +657,8 @@ test_literal_regex(void **state)
 		{ "^/api/", 5 },
 		{ "^/api/", 4 }, /* the cut is shorter than the prefix */
 		{ "(?i)^/aPi/", 0 },
-		{ "^/api/users", 0 }, /* longer than a word: not a prefix node */
+		{ "^/api/users",
+		    0 }, /* longer than a word: not a prefix node */
 		{ "(?i)(bot|crawler|spider)", 0 },
 		{ "(?i)(bot|crawler|spider)", 5 },
 		{ "bot|crawler|spider", 0 },
@@ -665,8 +668,8 @@ test_literal_regex(void **state)
 		{ "(?i)(a|ab|abc)", 0 },
 		{ "(?i)x-y_z:1 =@%&<>~!", 0 },
 		{ "curl/", 0 },
-		{ "^abc|bot", 0 },     /* (^abc)|bot: not one prefix */
-		{ "^/api/$", 0 },      /* not literal */
+		{ "^abc|bot", 0 },          /* (^abc)|bot: not one prefix */
+		{ "^/api/$", 0 },           /* not literal */
 		{ "(?i)(bot||spider)", 0 }, /* empty: always */
 		{ "(bot)(spider)", 0 },
 		{ "b.t", 0 },
@@ -681,7 +684,7 @@ test_literal_regex(void **state)
 		"curl/8.4.0",
 		"python-requests/2.31.0",
 		"some-CRAWLER",
-		"a-CrAwLeR-b",       /* 8 bytes and more after the match */
+		"a-CrAwLeR-b", /* 8 bytes and more after the match */
 		"-- x-Y_z:1 =@%&<>~! --",
 		"SpIdEr",
 		"crawle",
@@ -822,22 +825,26 @@ test_regex_memo(void **state)
 		bool want;
 	} cases[] = {
 		/* 32 bytes: the signature reads [0,8), [12,20), [24,32). */
-		{ "path =~ 'b[o0]t'", "xxxxxxxxbot_zzzzzzzz____yyyyyyyy", true },
-		{ "path =~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy", false },
-		{ "path =~ 'b[o0]t'", "xxxxxxxx____zzzzzzzzb0t_yyyyyyyy", true },
-		{ "path !~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy", true },
-		{ "path =~ '(?i)(bot|spider)'", "xxxxxxxxSPIDzzzzzzzzER__yyyyyyyy",
-		    false },
-		{ "path =~ '(?i)(bot|spider)'", "xxxxxxxxSPIDzzzzzzzzSPIDERyyyyyy",
+		{ "path =~ 'b[o0]t'", "xxxxxxxxbot_zzzzzzzz____yyyyyyyy",
 		    true },
+		{ "path =~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy",
+		    false },
+		{ "path =~ 'b[o0]t'", "xxxxxxxx____zzzzzzzzb0t_yyyyyyyy",
+		    true },
+		{ "path !~ 'b[o0]t'", "xxxxxxxxbat_zzzzzzzz____yyyyyyyy",
+		    true },
+		{ "path =~ '(?i)(bot|spider)'",
+		    "xxxxxxxxSPIDzzzzzzzzER__yyyyyyyy", false },
+		{ "path =~ '(?i)(bot|spider)'",
+		    "xxxxxxxxSPIDzzzzzzzzSPIDERyyyyyy", true },
 		{ "path =~ 'x'", "", false },
 	};
 	char err[256];
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct expr *e = expr_compile(cases[i].expr, &ft, NULL, err,
-		    sizeof(err));
+		struct expr *e =
+		    expr_compile(cases[i].expr, &ft, NULL, err, sizeof(err));
 
 		if (e == NULL)
 			fail_msg("%s: compile: %s", cases[i].expr, err);
@@ -869,14 +876,15 @@ test_regex_memo(void **state)
 	{
 		struct expr_opts o = { .match_limit = 1000,
 			.quarantine_after = 1000 };
-		struct expr *e = expr_compile("path =~ '^(a+)+$'", &ft, &o,
-		    err, sizeof(err));
+		struct expr *e = expr_compile(
+		    "path =~ '^(a+)+$'", &ft, &o, err, sizeof(err));
 		static const char subj[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
 		struct log_event ev;
 
 		assert_non_null(e);
 		event_reset(&ev, subj, sizeof(subj) - 1);
-		event_set_text(&ev, FIELD_PATH, sv_make(subj, sizeof(subj) - 1));
+		event_set_text(
+		    &ev, FIELD_PATH, sv_make(subj, sizeof(subj) - 1));
 		for (int k = 0; k < 5; k++)
 			assert_false(expr_eval(e, &ev));
 		assert_int_equal(expr_stats(e)->regex_limit_hits, 5);
@@ -948,7 +956,8 @@ test_stats_sampled(void **state)
 {
 	struct expr_opts o = { .clock_ns = fake_clock };
 	char err[256];
-	struct expr *e = expr_compile("path =~ '[x]'", &ft, &o, err, sizeof(err));
+	struct expr *e =
+	    expr_compile("path =~ '[x]'", &ft, &o, err, sizeof(err));
 
 	(void)state;
 	assert_non_null(e);
@@ -982,8 +991,8 @@ test_stats(void **state)
 		{ "status == 500 || path =~ '[x]'", EV_502, true, 1 },
 		{ "path =~ '[x]' && path =~ '[y]'", EV_502, false, 2 },
 		{ "path =~ '[y]' && path =~ '[x]'", EV_502, false, 1 },
-		{ "path =~ '[q]' || path =~ '[x]' || path =~ '[y]'", EV_502, true,
-		    2 },
+		{ "path =~ '[q]' || path =~ '[x]' || path =~ '[y]'", EV_502,
+		    true, 2 },
 		{ "path =~ '[x]' && path =~ '[y]'", EV_NONE, false, 0 },
 		{ "!(path =~ '[x]')", EV_502, false, 1 },
 	};

@@ -631,10 +631,10 @@ test_add_key2(void **state)
 	assert_int_equal(sketch_count(&part), sketch_count(&rpart));
 	assert_int_equal(sketch_count(&all), sketch_count(&rall));
 	for (double q = 0; q <= 1.0; q += 0.05) {
-		assert_true(sketch_quantile(&part, q) ==
-		    sketch_quantile(&rpart, q));
-		assert_true(sketch_quantile(&all, q) ==
-		    sketch_quantile(&rall, q));
+		assert_true(
+		    sketch_quantile(&part, q) == sketch_quantile(&rpart, q));
+		assert_true(
+		    sketch_quantile(&all, q) == sketch_quantile(&rall, q));
 	}
 	sketch_release(&part);
 	sketch_release(&rpart);

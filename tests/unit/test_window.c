@@ -1322,7 +1322,9 @@ test_add_many_same(void **state)
 	static const enum agg_kind kinds[] = { AGG_COUNT, AGG_RATE, AGG_SUM,
 		AGG_AVG, AGG_MIN, AGG_MAX, AGG_QUANTILE, AGG_RATIO,
 		AGG_DISTINCT, AGG_ABSENT };
-	enum { N = 4000 };
+	enum {
+		N = 4000
+	};
 	static int64_t t[N];
 	static double v[N];
 	static bool hit[N], got[N];
