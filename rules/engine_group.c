@@ -232,6 +232,20 @@ group_remove(struct rstate *rs, struct group *g)
 		table_del(rs, g);
 }
 
+/* rs without groups (they were freed, or moved to another engine). */
+static void
+rstate_forget(struct rstate *rs)
+{
+	rs->slots = NULL;
+	rs->nslots = 0;
+	rs->ngroups = 0;
+	rs->overflow = NULL;
+	rs->all = NULL;
+	rs->active = NULL;
+	rs->last = NULL;
+	rs->dirty = rs->dirty_tail = NULL;
+}
+
 void
 engine_rstate_clear(struct rstate *rs)
 {
@@ -242,14 +256,7 @@ engine_rstate_clear(struct rstate *rs)
 		engine_group_destroy(g);
 	}
 	free(rs->slots);
-	rs->slots = NULL;
-	rs->nslots = 0;
-	rs->ngroups = 0;
-	rs->overflow = NULL;
-	rs->all = NULL;
-	rs->active = NULL;
-	rs->last = NULL;
-	rs->dirty = rs->dirty_tail = NULL;
+	rstate_forget(rs);
 }
 
 /* Evict idle groups: inactive with an empty window. */
@@ -414,14 +421,7 @@ engine_adopt(struct engine *fresh, struct engine *old)
 			nr->next_sweep_ms = or->next_sweep_ms;
 			nr->cap_sweep_ms = or->cap_sweep_ms;
 			nr->st = or->st;
-			or->slots = NULL;
-			or->nslots = 0;
-			or->ngroups = 0;
-			or->overflow = NULL;
-			or->all = NULL;
-			or->active = NULL;
-			or->last = NULL;
-			or->dirty = or->dirty_tail = NULL;
+			rstate_forget(or);
 			break;
 		}
 	}
