@@ -536,8 +536,8 @@ cmd_dryrun(int argc, char **argv)
 	unreadable = replay_prepare(rp);
 	run_replay(&d, rp, from, to, isatty(STDERR_FILENO) && !d.json);
 	replay_stop(rp);
-	if (d.last_ms != INT64_MIN)
-		engine_tick(d.engine, d.last_ms);
+	/* The input ended: its last second is complete. */
+	engine_flush(d.engine);
 	close_open_spans(&d);
 	if (!d.json) {
 		if (d.transitions == 0)

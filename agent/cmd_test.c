@@ -43,7 +43,6 @@ struct test_run;
 static void test_fail(struct test_run *r, int line, const char *fmt, ...)
     PRINTFLIKE(3, 4);
 
-#define TEST_TICK_MS     1000
 #define TEST_SPAN_MAX_MS (31LL * 86400 * 1000) /* ticks per case, bounded */
 
 /* One record of a case, parsed; ev points into text. */
@@ -264,44 +263,43 @@ on_transition(void *arg, const struct alert_transition *t)
 	compat_strlcpy(g->summary, t->summary, sizeof(g->summary));
 }
 
-/* Feed the records in time order, ticking every second in between. */
+/*
+ * Feed the records in time order, as dry-run does: the engine closes the
+ * seconds between them itself; at the end, the clock runs on to `until`
+ * (inclusive) and the last second is closed, as dry-run's end of input.
+ */
 static void
 run_engine(struct test_run *r, struct engine *e)
 {
 	const struct test_rec *rec;
-	int64_t next = INT64_MIN, end = INT64_MIN, first = INT64_MIN;
+	int64_t end = INT64_MIN, first = INT64_MIN;
 
 	for (size_t i = 0; i < r->nrecs; i++) {
 		rec = &r->recs[i];
 		if (rec->skip)
 			continue;
 		if (rec->ev.time_ms != EVENT_TIME_NONE) {
-			if (next == INT64_MIN) {
+			if (first == INT64_MIN)
 				first = rec->ev.time_ms;
-				next =
-				    (first / TEST_TICK_MS + 1) * TEST_TICK_MS;
-			}
-			while (next < rec->ev.time_ms) {
-				engine_tick(e, next);
-				next += TEST_TICK_MS;
-			}
 			end = rec->ev.time_ms;
 		}
 		engine_feed(e, rec->input, &rec->ev);
 	}
 	if (r->tc->until_ms != EVENT_TIME_NONE) {
 		end = r->tc->until_ms;
-		if (next == INT64_MIN)
-			next = first = end;
+		if (first == INT64_MIN)
+			first = end;
 	}
-	if (next == INT64_MIN)
+	if (first == INT64_MIN)
 		return;
 	if (end - first > TEST_SPAN_MAX_MS) {
 		test_fail(r, r->tc->line, "the case spans more than 31 days");
 		return;
 	}
-	for (; next <= end; next += TEST_TICK_MS)
-		engine_tick(e, next);
+	/* The seconds before until's, then until's own (or the last
+	 * line's) as the end of input. */
+	engine_tick(e, end - (((end % 1000) + 1000) % 1000));
+	engine_flush(e);
 }
 
 /* ---- comparison ------------------------------------------------------ */

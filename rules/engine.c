@@ -31,17 +31,16 @@
  * out of the aggregate, so count and min_count count events with a value:
  * the window cannot count an event without its value.
  *
- * Evaluation: a group that took events is marked dirty and evaluated once
- * the clock enters a later second, or at engine_tick (engine_settle), with
- * every event of that second in: a value that holds only half-way through
- * a second's events does not fire and resolve at once, and a second of a
- * busy log costs one evaluation per group, not one per event.
+ * Evaluation (engine.h): a group that took events is marked dirty and
+ * evaluated when its second is closed, with every event of that second
+ * in, so a second of a busy log costs one evaluation per group, not one
+ * per event (engine_clock.c).
  *
  * Time: the clock is the largest event time seen (or a later tick). An
  * event older than clock - RULE_SLACK_MS_DEFAULT is late: counted and
  * dropped; a younger out-of-order event goes into the window at its own
- * time. The timer passes of the seconds an event's time crosses run
- * before the event, after the dirty groups were settled (engine_clock.c).
+ * time. An event in a later second than the clock's closes the seconds
+ * before its own first (engine_advance).
  *
  * Groups: at most max_groups per rule; past the cap new keys share one
  * group whose values are all "__overflow__" (counted per rule and in
@@ -494,8 +493,6 @@ run_collect(struct engine *e, const struct log_event *ev, size_t n, size_t *i)
 			if (e->run_n > 0)
 				return; /* the next run starts there */
 			e->st.events++;
-			if (e->dirty)
-				engine_settle(e);
 		} else {
 			e->st.events++;
 			if (e->now != TIME_NONE &&

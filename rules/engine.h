@@ -3,19 +3,30 @@
  * state machine, breakdowns and samples.
  *
  * The engine owns time. Its clock is the largest event time seen, or a
- * later time given by engine_tick (the live agent ticks with wall time so
- * that alerts resolve and absence is noticed when no line arrives). It
- * never reads a clock itself, so dry-run and tests drive it exactly.
+ * later time given by engine_tick. It never reads a clock itself, so
+ * dry-run, `klaxon test` and the live agent drive it exactly alike.
+ *
+ * Evaluation, the one rule every path follows: second S (event times
+ * S*1000 .. S*1000+999) is evaluated once, when it is complete, that is
+ * when the clock moves into a later second (an event, engine_tick) or
+ * at engine_flush (end of input). Closing S evaluates each group that
+ * took events since its last evaluation, and each group whose timers or
+ * draining window may change its state, over the window that ends with
+ * S (window.h: (S - window, S] to the second); transitions carry at_ms
+ * = S*1000. A quiet stretch is closed second by second (skipping the
+ * seconds where no timer and no window can change anything, which
+ * changes no result), so a resolve or an absent() lands at the same
+ * second whoever drives the clock. A tick closes only seconds before its
+ * own: the live agent ticks every second with wall time minus the slack,
+ * and the second the clock is in stays open for its events. An event
+ * older than the clock but within the slack joins its own second's
+ * cell and counts from the next close.
  *
  * Per (rule, group) an alert moves INACTIVE -> PENDING (only when the rule
  * has `for`) -> FIRING -> RESOLVED -> INACTIVE; every change, and a repeat
  * of FIRING every `repeat`, is handed to the emit callback, synchronously,
- * from engine_feed(_run) or engine_tick. A group that took events is
- * evaluated when the clock moves into a later second, or at the next
- * engine_tick, with all the events of its second: so the events of the
- * clock's last second show in transitions only at a tick (dry-run ticks
- * at its last event; the live agent ticks every second). A transition
- * is valid only during the callback. An alert is identified by its rule name
+ * from engine_feed(_run), engine_tick or engine_flush. A transition is
+ * valid only during the callback. An alert is identified by its rule name
  * and group values, hashed into dedup_key (FNV-1a 64, stable across runs and
  * versions).
  *
@@ -116,10 +127,19 @@ typedef void engine_observe_fn(void *arg, size_t rule_idx, int64_t t_ms,
 void engine_set_observer(struct engine *e, engine_observe_fn *fn, void *arg);
 
 /*
- * Evaluate the groups that took events since the last evaluation, then
- * advance the clock to now_ms (ignored when not later than the clock).
+ * Advance the clock to now_ms (ignored when not later than the clock),
+ * closing every second before now_ms's. The first tick also marks the
+ * engine as driven by wall time: absent() then counts silence from it
+ * for inputs that have not delivered a line.
  */
 void engine_tick(struct engine *e, int64_t now_ms);
+
+/*
+ * The end of input (dry-run, `klaxon test`): close the clock's second,
+ * whose events are all in, as a tick at the start of the next second
+ * would; the clock moves there.
+ */
+void engine_flush(struct engine *e);
 
 /* The clock, INT64_MIN before the first event or tick. */
 int64_t engine_now(const struct engine *e);

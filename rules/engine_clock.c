@@ -1,25 +1,30 @@
 /*
- * engine_clock - the engine's clock and its timer passes (the rest of the
- * engine: engine.c, map in engine_impl.h).
+ * engine_clock - the engine's clock and the close of each second (the
+ * rest of the engine: engine.c, map in engine_impl.h).
  *
  * The clock is the largest event time seen, or a later time given by
- * engine_tick; nothing here reads a real clock. Timers (`for` elapsed,
- * resolves as windows drain, repeat, keep_firing_for, absent()) are
- * evaluated by a pass at each whole engine second that the clock crosses,
- * run before the event that crossed it, so dry-run sees a resolve at the
- * second live mode would. A pass evaluates the pending and firing groups,
- * the absent() groups, and the inactive groups of the rules whose value
- * can start to hold with no new event (is_sensitive in engine_group.c:
- * not count/rate/distinct with > or >=), the latter only while an event
- * may be leaving their window (expiry_due). Once every window is known to
- * be empty (busy_until, raised by each event), the passes jump to the next
- * deadline instead of walking each second of a silent gap. Each pass also
- * sweeps a rule's idle groups every max(window, 10 s).
+ * engine_tick; nothing here reads a real clock. engine.h states the rule:
+ * a second is evaluated once, when it is complete. engine_advance closes,
+ * in order, every second between the clock's and the new time's (that
+ * one excluded). Closing second S evaluates, at S*1000:
+ *   - the dirty groups (they took events since they were last closed),
+ *     each in the order it first took one;
+ *   - then the groups whose state may change with no event: pending and
+ *     firing ones (for, repeat, keep_firing_for, resolves as windows
+ *     drain), the absent() groups, and the inactive groups of the rules
+ *     whose value can start to hold with no new event (is_sensitive in
+ *     engine_group.c: not count/rate/distinct with > or >=), the latter
+ *     only while an event may be leaving their window (expiry_due);
+ * and sweeps a rule's idle groups every max(window, 10 s). Once every
+ * window is known to be empty (busy_until, raised by each event) and no
+ * group is dirty, the loop jumps to the next deadline instead of walking
+ * each second of a silent gap: the seconds skipped could change nothing.
  *
- * Invariants: pass_sec only grows; e->now never goes back; a pass runs
- * at most once per engine second.
+ * Invariants: every second before the clock's is closed, the clock's is
+ * open; e->now never goes back; a group is evaluated at most once per
+ * closed second (g->closed_sec).
  *
- * Not handled: a clock far in the future (see engine.c) makes the passes
+ * Not handled: a clock far in the future (see engine.c) makes the close
  * jump there at once.
  */
 #include "rules/engine.h"
@@ -54,12 +59,13 @@ engine_ensure_absent(struct engine *e, int64_t now)
 }
 
 /*
- * Whether a pass must evaluate g. Pending and firing groups always (their
- * timers run); absent() always. An inactive group's value only changes by
- * events (evaluated once their second is over, engine_settle) and by
- * events leaving the window: none has left before oldest + window, and
+ * Whether closing a second must evaluate g, which took no event in it.
+ * Pending and firing groups always (their timers run); absent() always.
+ * An inactive group's value only changes by events (evaluated at the
+ * close of their second, as dirty groups) and by events leaving the
+ * window: none has left before the second of the oldest + window, and
  * once the window is empty (past last + window, plus rounding) its value
- * stays that of an empty window, which the pass at that second has seen.
+ * stays that of an empty window, which the close at that second has seen.
  */
 static bool
 expiry_due(const struct rule *r, const struct group *g, int64_t now)
@@ -68,34 +74,36 @@ expiry_due(const struct rule *r, const struct group *g, int64_t now)
 		return true;
 	if (g->last_event_ms == TIME_NONE)
 		return false;
-	return now >= g->oldest_ms + r->spec.window_ms &&
+	return now >= floor_sec(g->oldest_ms) * 1000 + r->spec.window_ms &&
 	    now <= g->last_event_ms + r->spec.window_ms + 2000;
 }
 
-void
-engine_settle(struct engine *e)
-{
-	if (!e->dirty)
-		return;
-	for (size_t i = 0; i < e->nrules; i++) {
-		struct rstate *rs = &e->rules[i];
-		struct group *g = rs->dirty, *next;
-
-		rs->dirty = rs->dirty_tail = NULL;
-		for (; g != NULL; g = next) {
-			next = g->dnext;
-			g->dirty = false;
-			g->dnext = NULL;
-			evaluate(e, rs, g, e->now);
-		}
-	}
-	e->dirty = false;
-}
-
-/* One timer pass at now (a whole second). */
+/*
+ * Close second s (now = its first ms): the groups that took events
+ * first, each in the order it first took one, then the timers of the
+ * others. Every group is evaluated at most once per second.
+ */
 static void
-pass(struct engine *e, int64_t now)
+close_second(struct engine *e, int64_t s)
 {
+	int64_t now = s * 1000;
+
+	if (e->dirty) {
+		for (size_t i = 0; i < e->nrules; i++) {
+			struct rstate *rs = &e->rules[i];
+			struct group *g = rs->dirty, *next;
+
+			rs->dirty = rs->dirty_tail = NULL;
+			for (; g != NULL; g = next) {
+				next = g->dnext;
+				g->dirty = false;
+				g->dnext = NULL;
+				g->closed_sec = s;
+				evaluate(e, rs, g, now);
+			}
+		}
+		e->dirty = false;
+	}
 	engine_ensure_absent(e, now);
 	for (size_t i = 0; i < e->nrules; i++) {
 		struct rstate *rs = &e->rules[i];
@@ -104,8 +112,9 @@ pass(struct engine *e, int64_t now)
 
 		for (g = all ? rs->all : rs->active; g != NULL; g = next) {
 			next = all ? g->next : g->anext;
-			if (!expiry_due(rs->r, g, now))
+			if (g->closed_sec == s || !expiry_due(rs->r, g, now))
 				continue;
+			g->closed_sec = s;
 			evaluate(e, rs, g, now);
 		}
 		if (now >= rs->next_sweep_ms) {
@@ -163,34 +172,33 @@ next_deadline(const struct engine *e, int64_t s)
 	return best > s ? best : s;
 }
 
-/* Move the clock to t, running the passes of the seconds crossed. */
+/*
+ * Move the clock to t, closing every second before t's that is not
+ * closed yet: the clock's own second (its events are all in, since t is
+ * in a later one), then each quiet second up to t's, or, while every
+ * window is empty, only those at which a timer can change something.
+ */
 void
 engine_advance(struct engine *e, int64_t t)
 {
-	int64_t target;
+	int64_t s, last;
 
 	if (e->now == TIME_NONE) {
 		e->now = t;
-		e->pass_sec = floor_sec(t);
 		engine_ensure_absent(e, t);
 		return;
 	}
 	if (t <= e->now)
 		return;
-	target = floor_sec(t);
-	while (e->pass_sec < target) {
-		int64_t s = e->pass_sec + 1;
-
-		if (s * 1000 > e->busy_until) {
+	last = floor_sec(t) - 1; /* the last second to close */
+	for (s = floor_sec(e->now); s <= last; s++) {
+		if (!e->dirty && s * 1000 > e->busy_until) {
 			s = next_deadline(e, s);
-			if (s > target) {
-				e->pass_sec = target;
+			if (s > last)
 				break;
-			}
 		}
-		e->now = s * 1000;
-		pass(e, e->now);
-		e->pass_sec = s;
+		e->now = max64(e->now, s * 1000);
+		close_second(e, s);
 	}
 	e->now = t;
 }
@@ -200,12 +208,19 @@ engine_tick(struct engine *e, int64_t now_ms)
 {
 	if (now_ms == TIME_NONE)
 		return;
-	engine_settle(e);
 	engine_advance(e, now_ms);
 	if (!e->ticked) {
 		e->ticked = true;
 		engine_ensure_absent(e, e->now);
 	}
+}
+
+void
+engine_flush(struct engine *e)
+{
+	if (e->now == TIME_NONE)
+		return;
+	engine_tick(e, (floor_sec(e->now) + 1) * 1000);
 }
 
 int64_t

@@ -100,6 +100,7 @@ engine_group_alloc(const struct rule *r, int64_t now, bool with_window)
 		g->bd->period_start_ms = TIME_NONE;
 	g->state = ALERT_INACTIVE;
 	g->created_ms = now;
+	g->closed_sec = INT64_MIN;
 	g->last_event_ms = TIME_NONE;
 	g->oldest_ms = TIME_NONE;
 	g->active_since_ms = TIME_NONE;
@@ -302,7 +303,6 @@ engine_new(const struct ruleset *rs, engine_emit_fn *emitfn, void *arg)
 	e->emit = emitfn;
 	e->arg = arg;
 	e->now = TIME_NONE;
-	e->pass_sec = INT64_MIN;
 	e->busy_until = INT64_MIN;
 	e->nrules = n;
 	e->rules = calloc(n ? n : 1, sizeof(*e->rules));
@@ -426,10 +426,8 @@ engine_adopt(struct engine *fresh, struct engine *old)
 		}
 	}
 	if (old->now != TIME_NONE &&
-	    (fresh->now == TIME_NONE || old->now > fresh->now)) {
+	    (fresh->now == TIME_NONE || old->now > fresh->now))
 		fresh->now = old->now;
-		fresh->pass_sec = old->pass_sec;
-	}
 	fresh->busy_until = max64(fresh->busy_until, old->busy_until);
 	fresh->st = old->st;
 }

@@ -21,7 +21,7 @@
  * table (hash set) unless it is the overflow group; it is on rs->active
  * exactly when PENDING or FIRING; rs->last is NULL or a table group; a
  * group is on rs->dirty exactly when g->dirty, and e->dirty is set when
- * any rule has a dirty group (engine_settle clears them all).
+ * any rule has a dirty group (the close of a second clears them all).
  */
 #ifndef RULES_ENGINE_IMPL_H
 #define RULES_ENGINE_IMPL_H
@@ -79,7 +79,7 @@ struct group {
 	uint8_t cutmask; /* bit i: values[i] was cut (ends in the mark) */
 	bool overflow;
 	bool active; /* on the active list */
-	bool dirty;  /* on the dirty list: took events at the clock's time */
+	bool dirty;  /* on the dirty list: took events since its last close */
 	enum alert_state state;
 	struct window *win;
 	struct breakdown *bd; /* NULL when the rule has no breakdown */
@@ -94,6 +94,7 @@ struct group {
 	struct group *aprev, *anext; /* pending and firing groups */
 	struct group *dnext;         /* the dirty list */
 	int64_t created_ms;
+	int64_t closed_sec; /* the last second whose close evaluated it */
 	int64_t active_since_ms;
 	int64_t fired_ms;       /* FIRING since */
 	int64_t notified_ms;    /* last FIRING emission */
@@ -143,7 +144,6 @@ struct engine {
 	size_t *subs[RULE_SOURCES_MAX]; /* rule indexes per input */
 	size_t nsubs[RULE_SOURCES_MAX];
 	int64_t now;
-	int64_t pass_sec;   /* passes done through this second */
 	int64_t busy_until; /* after it, every window is empty */
 	struct engine_stats st;
 	/* The run being fed (engine.c): its events' indexes, times and
@@ -468,12 +468,6 @@ advance(struct engine *e, int64_t t)
 		return;
 	engine_advance(e, t);
 }
-
-/*
- * Evaluate the dirty groups at the clock's time, rule by rule, each
- * group in the order it first took an event.
- */
-void engine_settle(struct engine *e);
 
 /* Create the one group of each absent() rule that may count silence. */
 void engine_ensure_absent(struct engine *e, int64_t now);

@@ -6,7 +6,7 @@
  *
  * Layout (integers little-endian u64/i64, doubles as their bits, strings
  * as u64 length + bytes):
- *   "KLXSNAP\n" version now pass_sec busy_until nrules
+ *   "KLXSNAP\n" version now closed_sec busy_until nrules
  *   per rule: name canon bodylen body
  *     body: matched fired firing_ms longest overflowed ngroup has_bd ngroups
  *       per group: overflow cutmask values[ngroup] state dirty created
@@ -216,7 +216,9 @@ engine_save(const struct engine *e, FILE *f)
 	w_bytes(&s, SNAP_MAGIC, 8);
 	w_u64(&s, SNAP_VERSION);
 	w_i64(&s, e->now);
-	w_i64(&s, e->pass_sec);
+	/* The last closed second: the one before the clock's (kept for
+	 * the layout; load derives it from now). */
+	w_i64(&s, e->now == TIME_NONE ? INT64_MIN : floor_sec(e->now) - 1);
 	w_i64(&s, e->busy_until);
 	w_u64(&s, e->nrules);
 	for (size_t i = 0; i < e->nrules; i++) {
@@ -624,7 +626,7 @@ engine_load(struct engine *e, FILE *f)
 	struct loaded_rule *lr;
 	char magic[8];
 	uint64_t version, nr, sum;
-	int64_t now, pass_sec, busy;
+	int64_t now, busy;
 	size_t nlr = 0;
 
 	r_bytes(&s, magic, sizeof(magic));
@@ -633,7 +635,7 @@ engine_load(struct engine *e, FILE *f)
 	    version != SNAP_VERSION)
 		return -1;
 	now = r_i64(&s);
-	pass_sec = r_i64(&s);
+	(void)r_i64(&s); /* closed_sec */
 	busy = r_i64(&s);
 	nr = r_u64(&s);
 	if (s.bad || nr > 1000000)
@@ -653,10 +655,8 @@ engine_load(struct engine *e, FILE *f)
 	}
 	install(e, lr, nlr);
 	loaded_free(lr, nlr);
-	if (now != TIME_NONE && (e->now == TIME_NONE || now > e->now)) {
+	if (now != TIME_NONE && (e->now == TIME_NONE || now > e->now))
 		e->now = now;
-		e->pass_sec = pass_sec;
-	}
 	e->busy_until = max64(e->busy_until, busy);
 	return 0;
 }

@@ -147,5 +147,60 @@ grep -E "^  requests " "$tmp/q.out" | grep -q QUARANTINED &&
 	fail "quarantine: a rule without a regex is reported quarantined"
 grep -q "FIRING   requests" "$tmp/q.out" || fail "quarantine: the other rule stopped"
 
+# 6. klaxon test sees what dry-run sees (issue 8): on the same lines, the
+#    transitions dry-run prints become a test's expectations, which must
+#    pass; three 500s in the last line's second fire in both, so a test
+#    of those lines alone that expects nothing fails.
+cat >"$tmp/t.conf" <<'EOF'
+inputs = { web = { format = "nginx_access"; path = "web.log";
+  log_format = "$remote_addr [$time_local] \"$request\" $status"; }; };
+sinks = { console = { type = "console"; }; };
+default_notify = ["console"];
+state_dir = "/tmp/klaxon-test-vs-dryrun";
+rules = ["t-rules.conf"];
+EOF
+cat >"$tmp/t-rules.conf" <<'EOF'
+errors: { sources = ["web"]; where = "status >= 500";
+  value = "count()"; window = "1m"; alert_if = ">= 3"; };
+steady: { sources = ["web"]; value = "count()"; window = "20s";
+  alert_if = ">= 20"; for = "10s"; };
+EOF
+{
+	for i in $(seq 0 89); do
+		printf '203.0.113.7 [20/Nov/2026:10:%02d:%02d +0000] "GET /a HTTP/1.1" 200\n' \
+		    $((i / 60)) $((i % 60))
+	done
+	for i in 1 2 3; do
+		printf '203.0.113.7 [20/Nov/2026:10:01:30 +0000] "GET /b HTTP/1.1" 502\n'
+	done
+} >"$tmp/t.log"
+(cd "$tmp" && "$KLAXON" dry-run --json -c "$tmp/t.conf" --input "web=$tmp/t.log" \
+    >"$tmp/t.jsonl" 2>"$tmp/t.err") || fail "test vs dry-run: dry-run failed: $(cat "$tmp/t.err")"
+grep -q '"rule":"errors","state":"firing","group":{},"value":3' "$tmp/t.jsonl" ||
+	fail "test vs dry-run: the last second's 500s do not fire: $(cat "$tmp/t.jsonl")"
+/usr/bin/python3 - "$tmp" <<'PY' || fail "test vs dry-run: cannot write the test files"
+import json, sys
+d = sys.argv[1]
+lines = [l.rstrip("\n") for l in open(d + "/t.log")]
+got = [json.loads(l) for l in open(d + "/t.jsonl")]
+def conf(expect):
+    q = lambda s: json.dumps(s)
+    ex = ",\n".join(
+        "{ rule = %s; state = %s; at = %s; value = %r; }"
+        % (q(o["rule"]), q(o["state"]), q(o["at"]), float(o["value"]))
+        for o in expect)
+    return ('config = "t.conf";\nrule_files = ["t-rules.conf"];\n'
+            'tests = ( { name = "same lines"; lines = { web = [\n%s\n]; };\n'
+            'expect = ( %s ); } );\n' % (",\n".join(q(l) for l in lines), ex))
+open(d + "/same.test.conf", "w").write(conf(got))
+# The last second alone: the three 502s.
+lines = lines[-3:]
+open(d + "/none.test.conf", "w").write(conf([]))
+PY
+(cd "$tmp" && "$KLAXON" test same.test.conf >"$tmp/same.out" 2>&1) ||
+	fail "test vs dry-run: klaxon test disagrees with dry-run: $(cat "$tmp/same.out")"
+(cd "$tmp" && "$KLAXON" test none.test.conf >"$tmp/none.out" 2>&1) &&
+	fail "test vs dry-run: a test expecting nothing passes"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "dry-run: all checks passed"

@@ -414,7 +414,7 @@ run_steps(struct engine *e, const char *steps, const char *name)
 	/* The end of the steps is the end of input: the groups that took
 	 * events at the last time are evaluated, as dry-run's last tick
 	 * does. */
-	engine_tick(e, engine_now(e));
+	engine_flush(e);
 }
 
 /* The transitions so far as "F2 R60:a", times in seconds after T0. */
@@ -1230,7 +1230,7 @@ test_truncation(void **state)
 	engine_feed(e, 0, &ev.ev);
 	make_event(&ev, T0 + 1000, host2, 200, 0.1, NULL, path);
 	engine_feed(e, 0, &ev.ev);
-	engine_tick(e, engine_now(e));
+	engine_flush(e);
 	assert_int_equal(ntrs, 1);
 	assert_int_equal(strlen(trs[0].group_values[0]), 127);
 	assert_memory_equal(trs[0].group_values[0] + 124, "...", 4);
@@ -1307,9 +1307,10 @@ test_clock(void **state)
 	assert_int_equal(engine_now(e), INT64_MIN);
 	assert_int_equal(st->no_time, 1);
 	run_steps(e, "t10 e5 t3", "clock");
-	assert_int_equal(engine_now(e), T0 + 10000);
+	/* The end of the steps closed second 10: the clock is at 11. */
+	assert_int_equal(engine_now(e), T0 + 11000);
 	run_steps(e, "e20 e21:n=1", "clock");
-	assert_int_equal(engine_now(e), T0 + 20000);
+	assert_int_equal(engine_now(e), T0 + 21000);
 	assert_int_equal(st->events, 4);
 	assert_int_equal(st->matched, 3);
 	assert_int_equal(st->no_time, 2);
@@ -1537,7 +1538,7 @@ test_breakdown_many_keys(void **state)
 		make_event(&ev, T0 + i * 1000, "h1", 200, 0.1, key, "/");
 		engine_feed(e, 0, &ev.ev);
 	}
-	engine_tick(e, engine_now(e));
+	engine_flush(e);
 	assert_int_equal(ntrs, 1);
 	assert_string_equal(trs[0].contrib[0].key, "hot");
 	/* Space-saving: an upper bound, at least the true share. */
@@ -1871,7 +1872,7 @@ test_snapshot_roundtrip(void **state)
 	e2 = new_engine(rs2);
 	assert_int_equal(engine_load(e2, f), 0);
 	fclose(f);
-	assert_int_equal(engine_now(e2), T0 + 2000);
+	assert_int_equal(engine_now(e2), T0 + 3000);
 	/* Still firing: more events and ticks send nothing new... */
 	run_steps(e2, "e10:h=a,k=x e20", "snap");
 	assert_int_equal(ntrs, 0);
@@ -1932,7 +1933,7 @@ test_snapshot_pending(void **state)
 	assert_int_equal(engine_load(e, f), 0);
 	fclose(f);
 	assert_int_equal(ntrs, 0);
-	engine_tick(e, T0 + 500);
+	engine_flush(e);
 	assert_int_equal(ntrs, 1);
 	assert_int_equal(trs[0].state, ALERT_FIRING);
 	assert_int_equal(trs[0].count, 4);
@@ -1943,7 +1944,7 @@ test_snapshot_pending(void **state)
 	e = new_engine(rs);
 	assert_int_equal(engine_load(e, f), 0);
 	fclose(f);
-	engine_tick(e, T0 + 60000);
+	engine_tick(e, T0 + 61000); /* closes second 60 */
 	assert_int_equal(ntrs, 1);
 	assert_int_equal(trs[0].state, ALERT_RESOLVED);
 	assert_int_equal(trs[0].count, 0);
@@ -2211,7 +2212,7 @@ test_adopt(void **state)
 	engine_adopt(fresh, old);
 	engine_free(old);
 	ruleset_free(old_rs);
-	assert_int_equal(engine_now(fresh), T0 + 1000);
+	assert_int_equal(engine_now(fresh), T0 + 2000);
 	/* "same" keeps firing silently; "changed" starts over. */
 	run_steps(fresh, "e2 e3 e4 t200", "adopt");
 	log_relative(got, sizeof(got));
@@ -2231,6 +2232,143 @@ test_adopt(void **state)
 	assert_int_equal(rst.matched, 3);
 	engine_free(fresh);
 	ruleset_free(new_rs);
+}
+
+/* --- issue 8: a second is evaluated once, when it is complete --------- */
+
+/*
+ * A steady stream at the threshold: one event a second, count() >= 60
+ * over 1m. Each second is evaluated once, over the window that ends with
+ * it, so the alert fires at the 60th event and stays firing: no flapping,
+ * and `for` elapses. The values reported include the second's events.
+ */
+static void
+test_issue_8_second_once(void **state)
+{
+	static const struct {
+		const char *name;
+		struct tdef def;
+		const char *steps, *want;
+		double value; /* of the first FIRING */
+	} cases[] = {
+		{ "steady at the threshold",
+		    { .value = "count()", .window = "1m", .alert_if = ">= 60" },
+		    "e0..299:s=500 t400", "F59 R300", 60 },
+		{ "steady at the threshold, with for",
+		    { .value = "count()",
+			.window = "1m",
+			.alert_if = ">= 60",
+			.for_ = "30s" },
+		    "e0..299:s=500 t400", "P59 F89 R300", 60 },
+		{ "repeat reports the whole second",
+		    { .value = "count()",
+			.window = "1m",
+			.alert_if = ">= 60",
+			.repeat = "1m" },
+		    "e0..299:s=500 t400", "F59 F119r F179r F239r F299r R300",
+		    60 },
+		{ "three events in one second fire at its close",
+		    { .value = "count()", .window = "1m", .alert_if = ">= 3" },
+		    "e10 e10.3 e10.9", "F10", 3 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct tdef def = cases[i].def;
+		struct ruleset *rs;
+		struct engine *e;
+		char got[4096];
+
+		def.name = "r";
+		def.sources = "access";
+		rs = compile_ok(&def, cases[i].name);
+		e = new_engine(rs);
+		run_steps(e, cases[i].steps, cases[i].name);
+		log_relative(got, sizeof(got));
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name,
+			    got, cases[i].want);
+		for (unsigned j = 0; j < ntrs && j < TR_MAX; j++) {
+			if (trs[j].state == ALERT_FIRING &&
+			    trs[j].value != cases[i].value)
+				fail_msg("%s: transition %u value %g, want %g",
+				    cases[i].name, j, trs[j].value,
+				    cases[i].value);
+		}
+		engine_free(e);
+		ruleset_free(rs);
+	}
+}
+
+/*
+ * A 5% ratio at its threshold, 20 requests a second, one of them a 500
+ * at a varying place in the second: one FIRING, no flapping.
+ */
+static void
+test_issue_8_ratio_steady(void **state)
+{
+	static const struct tdef def = { .name = "r",
+		.sources = "access",
+		.value = "ratio(status >= 500)",
+		.window = "1m",
+		.alert_if = ">= 0.05",
+		.min_count = "100" };
+	struct ruleset *rs = compile_ok(&def, "ratio");
+	struct engine *e = new_engine(rs);
+	char got[4096];
+
+	(void)state;
+	for (int s = 0; s < 300; s++) {
+		for (int k = 0; k < 20; k++) {
+			struct tev ev;
+
+			make_event(&ev, T0 + s * 1000 + k * 50, "h1",
+			    k == (s * 7) % 20 ? 500 : 200, 0.1, NULL, "/a");
+			engine_feed(e, 0, &ev.ev);
+		}
+		engine_tick(e, T0 + s * 1000 + 990);
+	}
+	engine_flush(e);
+	log_relative(got, sizeof(got));
+	if (strcmp(got, "F4") != 0)
+		fail_msg("ratio at the threshold: got \"%s\"", got);
+	engine_free(e);
+	ruleset_free(rs);
+}
+
+/*
+ * Ticks in the middle of a second close only the seconds before it: the
+ * live agent ticks every second, and a tick must not evaluate a second
+ * whose events are still coming.
+ */
+static void
+test_issue_8_tick_closes_seconds(void **state)
+{
+	static const struct tdef def = { .name = "r",
+		.sources = "access",
+		.value = "count()",
+		.window = "1m",
+		.alert_if = ">= 3" };
+	struct ruleset *rs = compile_ok(&def, "tick");
+	struct engine *e = new_engine(rs);
+	struct tev ev;
+	char got[256];
+
+	(void)state;
+	make_event(&ev, T0 + 5100, "h1", 200, 0.1, NULL, "/a");
+	engine_feed(e, 0, &ev.ev);
+	make_event(&ev, T0 + 5200, "h1", 200, 0.1, NULL, "/a");
+	engine_feed(e, 0, &ev.ev);
+	engine_tick(e, T0 + 5500); /* second 5 is not complete */
+	make_event(&ev, T0 + 5600, "h1", 200, 0.1, NULL, "/a");
+	engine_feed(e, 0, &ev.ev);
+	assert_int_equal(ntrs, 0);
+	engine_tick(e, T0 + 6000); /* now it is */
+	log_relative(got, sizeof(got));
+	assert_string_equal(got, "F5");
+	assert_true(trs[0].value == 3);
+	engine_free(e);
+	ruleset_free(rs);
 }
 
 int
@@ -2260,6 +2398,9 @@ main(void)
 		cmocka_unit_test(test_snapshot_damaged),
 		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_feed_run_same),
+		cmocka_unit_test(test_issue_8_second_once),
+		cmocka_unit_test(test_issue_8_ratio_steady),
+		cmocka_unit_test(test_issue_8_tick_closes_seconds),
 	};
 
 	return cmocka_run_group_tests(tests, setup_env, NULL);
