@@ -49,13 +49,9 @@
  * goes to the overflow group (eviction: engine_group.c).
  *
  * Breakdown: per group a space-saving counter (Metwally et al.) of BD_SLOTS
- * keys with event weight and summed value. A new key, when the table is
- * full, replaces the lightest slot and inherits its weight, so counts and
- * shares are upper bounds, and a key with more than 1/BD_SLOTS of the
- * weight is always present. Weights and values are halved at each window
- * period (counted from the first event the counter saw), so the report is
- * about recent events without a second table (engine_breakdown.c).
- * About 5 KiB per group, only for rules with a breakdown.
+ * keys, with counts and summed values per sixteenth of the window, so the
+ * report describes the window's events (engine_breakdown.c). About 10 KiB
+ * per group, only for rules with a breakdown.
  *
  * Samples: the first event of the episode (slot 0) and the two latest. An
  * episode starts with the first event after the group's window was empty,
@@ -206,7 +202,7 @@ run_line(struct engine *e, const struct log_event *ev, unsigned k)
  * copied when the rule is through the run (samples_take), so that a run
  * copies at most three lines per group rather than one per event. */
 static void
-sample_note(struct group *g, unsigned k)
+sample_note(struct group *g, unsigned k, int64_t t)
 {
 	unsigned slot = 0;
 
@@ -220,6 +216,7 @@ sample_note(struct group *g, unsigned k)
 			g->nsamples++;
 	}
 	g->run_slot[slot] = (int32_t)k;
+	g->sample_ms[slot] = t;
 }
 
 /* The lines sample_note chose, for every group rs fed in this run (all
@@ -257,8 +254,25 @@ bd_take(const struct rule *r, struct group *g, const struct log_event *x,
 	    ? key_view(x->text[f].p, x->text[f].len, BD_KEY_MAX)
 	    : (struct keyv){ "-", 1, false };
 
-	engine_bd_add(g->bd, t, r->spec.window_ms, &kv,
-	    bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
+	engine_bd_add(g->bd, t, &kv, bd_by_value(r) ? (isnan(v) ? 0 : v) : 1);
+}
+
+/*
+ * Whether run event k at t goes to g's samples: for a ratio rule only
+ * when it matched the ratio filter (hit), the events the alert is about;
+ * an inactive group whose first sample left the window first starts its
+ * samples afresh, so samples are of the window that fires.
+ */
+static inline void
+sample_take(struct engine *e, const struct rule *r, struct group *g,
+    unsigned k, int64_t t, bool hit)
+{
+	if (r->ratio != NULL && !hit)
+		return;
+	if (g->state == ALERT_INACTIVE && g->nsamples > 0 &&
+	    t >= g->sample_ms[0] + r->spec.window_ms)
+		engine_samples_reset(e, g);
+	sample_note(g, k, t);
 }
 
 /* g took event k at t (the window did): episode, last event, sample.
@@ -266,7 +280,7 @@ bd_take(const struct rule *r, struct group *g, const struct log_event *x,
  * helper through pointers it cost the bench 3%): change both. */
 static inline void
 took(struct engine *e, const struct rule *r, struct group *g, unsigned k,
-    int64_t t)
+    int64_t t, bool hit)
 {
 	if (g->last_event_ms == TIME_NONE ||
 	    t >= g->last_event_ms + r->spec.window_ms) {
@@ -279,7 +293,7 @@ took(struct engine *e, const struct rule *r, struct group *g, unsigned k,
 	}
 	if (g->last_event_ms == TIME_NONE || t > g->last_event_ms)
 		g->last_event_ms = t;
-	sample_note(g, k);
+	sample_take(e, r, g, k, t, hit);
 }
 
 /*
@@ -336,7 +350,7 @@ feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
 		e->st.late++;
 		return;
 	}
-	took(e, r, g, k, t);
+	took(e, r, g, k, t, hit);
 	if (g->bd != NULL)
 		bd_take(r, g, ev, t, v);
 	dirty_mark(e, rs, g);
@@ -409,7 +423,7 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 			}
 			if (last == TIME_NONE || tj > last)
 				last = tj;
-			sample_note(g, kk[j]);
+			sample_take(e, r, g, kk[j], tj, hit[j]);
 			any = true;
 		}
 		g->last_event_ms = last;

@@ -30,41 +30,6 @@
 #include "rules/template.h"
 #include "parsers/compat.h"
 
-static void
-bd_report(const struct rule *r, const struct breakdown *bd,
-    struct alert_transition *tr)
-{
-	bool by_value = bd_by_value(r);
-	bool used[BD_SLOTS] = { false };
-
-	tr->ncontrib = 0;
-	while (tr->ncontrib < ALERT_CONTRIB_MAX) {
-		int best = -1;
-
-		for (unsigned i = 0; i < bd->n; i++) {
-			const double *m = by_value ? bd->value : bd->w;
-
-			if (!used[i] && (best < 0 || m[i] > m[best]))
-				best = (int)i;
-		}
-		if (best < 0)
-			break;
-		used[best] = true;
-		{
-			struct alert_contrib *c = &tr->contrib[tr->ncontrib++];
-
-			compat_strlcpy(c->key, bd->key[best], sizeof(c->key));
-			c->count = (uint64_t)llround(bd->w[best]);
-			c->share_events =
-			    bd->total_w > 0 ? bd->w[best] / bd->total_w : 0;
-			c->share_value = !by_value ? c->share_events
-			    : bd->total_value != 0
-			    ? bd->value[best] / bd->total_value
-			    : 0;
-		}
-	}
-}
-
 void
 engine_emit(struct engine *e, struct rstate *rs, struct group *g,
     enum alert_state st, bool repeat, int64_t now, double v, uint64_t count)
@@ -74,7 +39,7 @@ engine_emit(struct engine *e, struct rstate *rs, struct group *g,
 	struct template_contrib tc[ALERT_CONTRIB_MAX];
 	const char *gv[RULE_GROUP_MAX];
 	struct template_vars vars;
-	unsigned idx[ALERT_SAMPLES_MAX];
+	unsigned idx[ALERT_SAMPLES_MAX], n;
 
 	tr->rule = r;
 	tr->rule_name = r->name;
@@ -95,12 +60,19 @@ engine_emit(struct engine *e, struct rstate *rs, struct group *g,
 	memcpy(tr->dedup_key, g->dedup, sizeof(tr->dedup_key));
 	tr->ncontrib = 0;
 	if (g->bd != NULL && st == ALERT_FIRING)
-		bd_report(r, g->bd, tr);
-	tr->nsamples = samples_order(g, idx);
-	for (unsigned i = 0; i < tr->nsamples; i++) {
+		engine_bd_report(r, g->bd, now, tr);
+	n = samples_order(g, idx);
+	tr->nsamples = 0;
+	for (unsigned i = 0; i < n; i++) {
 		const char *text = sample_text(g, idx[i]);
 
-		memcpy(tr->samples[i], text, strlen(text) + 1);
+		/* A firing alert shows lines of the window that fires; a
+		 * resolve closes the episode with the lines it had. */
+		if (st != ALERT_RESOLVED &&
+		    floor_sec(g->sample_ms[idx[i]]) * 1000 <=
+			floor_sec(now) * 1000 - r->spec.window_ms)
+			continue;
+		memcpy(tr->samples[tr->nsamples++], text, strlen(text) + 1);
 	}
 	tr->notify = r->notify;
 	tr->nnotify = r->nnotify;

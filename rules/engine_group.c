@@ -97,7 +97,7 @@ engine_group_alloc(const struct rule *r, int64_t now, bool with_window)
 		return NULL;
 	}
 	if (g->bd != NULL)
-		g->bd->period_start_ms = TIME_NONE;
+		engine_bd_init(g->bd, r->spec.window_ms);
 	g->state = ALERT_INACTIVE;
 	g->created_ms = now;
 	g->closed_sec = INT64_MIN;

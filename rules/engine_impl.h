@@ -42,19 +42,27 @@
 #define SWEEP_MIN_MS    10000
 #define ENGINE_RUN_MAX  EXPR_RUN_MAX /* events fed rule by rule at a time */
 
-/* Slots as parallel arrays: a lookup probes idx[] and compares hash[],
- * a replacement scans w[], neither touches the keys. */
-#define BD_INDEX 64 /* power of two, 2 * BD_SLOTS: at most half full */
+/* The breakdown (engine_breakdown.c): slots as parallel arrays, so a
+ * lookup probes idx[] and compares hash[], a replacement scans w[],
+ * neither touches the keys; counts per segment of the window in a ring. */
+#define BD_INDEX    64 /* power of two, 2 * BD_SLOTS: at most half full */
+#define BD_SEGS     16 /* segments a window */
+#define BD_RING     (BD_SEGS + 1)
+#define BD_SEG_NONE INT64_MIN
 struct breakdown {
-	double total_w, total_value;
-	int64_t period_start_ms;
+	int64_t seg_ms;        /* window / BD_SEGS, whole seconds */
+	int64_t head;          /* newest segment (t / seg_ms) */
+	int64_t head_start_ms; /* head * seg_ms */
+	unsigned head_pos;     /* its ring position */
 	unsigned n;
 	uint32_t cut;          /* bit i: key[i] was cut */
 	uint8_t idx[BD_INDEX]; /* slot + 1 by hash, linear probing; 0: none */
+	int64_t seg_id[BD_RING]; /* the segment each position holds */
 	uint64_t hash[BD_SLOTS];
 	uint8_t klen[BD_SLOTS]; /* key bytes (log text may hold a NUL) */
-	double w[BD_SLOTS];     /* decayed event weight */
-	double value[BD_SLOTS]; /* decayed sum of the value field */
+	double w[BD_SLOTS];     /* events in the ring */
+	uint32_t sw[BD_SLOTS][BD_RING]; /* events per position */
+	float sv[BD_SLOTS][BD_RING];    /* summed value field per position */
 	char key[BD_SLOTS][BD_KEY_MAX];
 };
 
@@ -104,6 +112,7 @@ struct group {
 	char dedup[17];
 	char values[RULE_GROUP_MAX][GROUP_VALUE_MAX];
 	struct sline *samples[ALERT_SAMPLES_MAX]; /* NULL: "" */
+	int64_t sample_ms[ALERT_SAMPLES_MAX];     /* their event times */
 };
 
 /* A slot of the open-addressing group table: the hash is kept here so a
@@ -364,42 +373,6 @@ sline_get(struct engine *e)
 	return l;
 }
 
-/* Rebuild bd->idx from the slots (after a slot changed its key). */
-static inline void
-bd_reindex(struct breakdown *bd)
-{
-	memset(bd->idx, 0, sizeof(bd->idx));
-	for (unsigned i = 0; i < bd->n; i++) {
-		uint32_t p = (uint32_t)bd->hash[i] & (BD_INDEX - 1);
-
-		while (bd->idx[p] != 0)
-			p = (p + 1) & (BD_INDEX - 1);
-		bd->idx[p] = (uint8_t)(i + 1);
-	}
-}
-
-/* Take slot i out of bd->idx (before its key changes): linear probing's
- * backward-shift deletion, so no tombstones build up. */
-static inline void
-bd_unindex(struct breakdown *bd, unsigned i)
-{
-	uint32_t mask = BD_INDEX - 1, p = (uint32_t)bd->hash[i] & mask;
-
-	while (bd->idx[p] != i + 1)
-		p = (p + 1) & mask;
-	for (uint32_t q = (p + 1) & mask; bd->idx[q] != 0; q = (q + 1) & mask) {
-		uint32_t home = (uint32_t)bd->hash[bd->idx[q] - 1u] & mask;
-
-		/* Entry q may move to the hole p unless its home lies
-		 * cyclically in (p, q]. */
-		if (((q - home) & mask) >= ((q - p) & mask)) {
-			bd->idx[p] = bd->idx[q];
-			p = q;
-		}
-	}
-	bd->idx[p] = 0;
-}
-
 /* Whether shares are of the summed value field rather than of events. */
 static inline bool
 bd_by_value(const struct rule *r)
@@ -474,10 +447,17 @@ void engine_ensure_absent(struct engine *e, int64_t now);
 
 /* --- engine_breakdown.c ----------------------------------------------- */
 
+/* An empty breakdown for a window of window_ms. */
+void engine_bd_init(struct breakdown *bd, int64_t window_ms);
 /* The breakdown takes one event of key k at t, of value v (1 for rules
- * without a value field), halving its weights each period first. */
-void engine_bd_add(
-    struct breakdown *bd, int64_t t, int64_t period, struct keyv *k, double v);
+ * without a value field). */
+void engine_bd_add(struct breakdown *bd, int64_t t, struct keyv *k, double v);
+/* The top contributors of the window ending with now's second, into
+ * tr->contrib. */
+void engine_bd_report(const struct rule *r, const struct breakdown *bd,
+    int64_t now, struct alert_transition *tr);
+/* Rebuild bd->idx from the slots (after a load). */
+void engine_bd_reindex(struct breakdown *bd);
 
 /* --- engine_state.c --------------------------------------------------- */
 

@@ -11,8 +11,9 @@
  *     body: matched fired firing_ms longest overflowed ngroup has_bd ngroups
  *       per group: overflow cutmask values[ngroup] state dirty created
  *         last_event active_since fired notified clear_since fired_value
- *         fired_count nsamples samples...
- *         has_bd [total_w total_value period_start n cutmask (key w value)...]
+ *         fired_count nsamples (sample sample_time)...
+ *         has_bd [head n cutmask seg_id[BD_RING]
+ *                 (key (count value)[BD_RING])...]
  *         windowlen window_save-bytes
  *   "KLXEND\n\n" fnv1a64-of-everything-before
  * A rule's body is length-prefixed so that rules of an older config
@@ -42,7 +43,7 @@
 
 #define SNAP_MAGIC    "KLXSNAP\n"
 #define SNAP_END      "KLXEND\n\n"
-#define SNAP_VERSION  2u
+#define SNAP_VERSION  3u
 #define SNAP_STR_MAX  65536u
 #define SNAP_BLOB_MAX (UINT64_C(1) << 32)
 
@@ -165,19 +166,25 @@ save_group(struct snap *s, const struct rule *r, const struct group *g)
 	w_f64(s, g->fired_value);
 	w_u64(s, g->fired_count);
 	w_u64(s, n);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		w_str(s, sample_text(g, idx[i]));
+		w_i64(s, g->sample_ms[idx[i]]);
+	}
 	w_u64(s, g->bd != NULL);
 	if (g->bd != NULL) {
-		w_f64(s, g->bd->total_w);
-		w_f64(s, g->bd->total_value);
-		w_i64(s, g->bd->period_start_ms);
-		w_u64(s, g->bd->n);
-		w_u64(s, g->bd->cut);
-		for (unsigned i = 0; i < g->bd->n; i++) {
-			w_mem(s, g->bd->key[i], g->bd->klen[i]);
-			w_f64(s, g->bd->w[i]);
-			w_f64(s, g->bd->value[i]);
+		const struct breakdown *bd = g->bd;
+
+		w_i64(s, bd->head);
+		w_u64(s, bd->n);
+		w_u64(s, bd->cut);
+		for (unsigned p = 0; p < BD_RING; p++)
+			w_i64(s, bd->seg_id[p]);
+		for (unsigned i = 0; i < bd->n; i++) {
+			w_mem(s, bd->key[i], bd->klen[i]);
+			for (unsigned p = 0; p < BD_RING; p++) {
+				w_u64(s, bd->sw[i][p]);
+				w_f64(s, bd->sv[i][p]);
+			}
 		}
 	}
 	w_blob(s, save_window, g, r);
@@ -337,39 +344,62 @@ r_strdup(struct snap *s)
 	return p;
 }
 
+/* A breakdown as save_group wrote it, checked: segments within the ring
+ * of head, counts that fit, the running sums rebuilt. */
 static void
-load_breakdown(struct snap *s, struct breakdown *bd)
+load_breakdown(struct snap *s, struct breakdown *bd, int64_t window_ms)
 {
 	uint64_t n, cut;
+	int64_t head;
 
-	memset(bd, 0, sizeof(*bd));
-	bd->total_w = r_f64(s);
-	bd->total_value = r_f64(s);
-	bd->period_start_ms = r_i64(s);
+	engine_bd_init(bd, window_ms);
+	head = r_i64(s);
 	n = r_u64(s);
-	if (n > BD_SLOTS || !isfinite(bd->total_w) || bd->total_w < 0 ||
-	    !isfinite(bd->total_value)) {
+	cut = r_u64(s);
+	if (n > BD_SLOTS || (n < 64 && cut >> n != 0) ||
+	    (head != BD_SEG_NONE &&
+		(head > WINDOW_TIME_MAX / 1000 || head < -WINDOW_TIME_MAX / 1000))) {
 		s->bad = true;
 		return;
 	}
 	bd->n = (unsigned)n;
-	cut = r_u64(s);
-	if (n < 64 && cut >> n != 0)
-		s->bad = true;
 	bd->cut = (uint32_t)cut;
+	bd->head = head;
+	if (head != BD_SEG_NONE) {
+		bd->head_start_ms = head * bd->seg_ms;
+		bd->head_pos = (unsigned)(((head % BD_RING) + BD_RING) % BD_RING);
+	}
+	for (unsigned p = 0; p < BD_RING; p++) {
+		int64_t id = r_i64(s);
+
+		if (id != BD_SEG_NONE &&
+		    (head == BD_SEG_NONE || id > head || head - id >= BD_RING ||
+			(((id % BD_RING) + BD_RING) % BD_RING) != p))
+			s->bad = true;
+		bd->seg_id[p] = id;
+	}
 	for (unsigned i = 0; i < bd->n && !s->bad; i++) {
 		struct keyv k;
 
 		bd->klen[i] = (uint8_t)r_str(s, bd->key[i], sizeof(bd->key[i]));
 		k = key_unstore(bd->key[i], bd->klen[i], (cut >> i) & 1u);
 		bd->hash[i] = key_hash(&k);
-		bd->w[i] = r_f64(s);
-		bd->value[i] = r_f64(s);
-		if (!isfinite(bd->w[i]) || bd->w[i] < 0 ||
-		    !isfinite(bd->value[i]))
+		bd->w[i] = 0;
+		for (unsigned p = 0; p < BD_RING; p++) {
+			uint64_t c = r_u64(s);
+			double v = r_f64(s);
+
+			if (c > UINT32_MAX || !isfinite(v) ||
+			    (c > 0 && bd->seg_id[p] == BD_SEG_NONE))
+				s->bad = true;
+			bd->sw[i][p] = (uint32_t)c;
+			bd->sv[i][p] = (float)v;
+			bd->w[i] += (double)bd->sw[i][p];
+		}
+		if (bd->w[i] <= 0)
 			s->bad = true;
 	}
-	bd_reindex(bd);
+	engine_bd_reindex(bd);
 }
 
 static struct window *
@@ -467,10 +497,12 @@ load_group(struct snap *s, const struct rule *r)
 	if (n > ALERT_SAMPLES_MAX)
 		s->bad = true;
 	for (unsigned i = 0; i < n && !s->bad; i++) {
-		if ((g->samples[i] = sline_get(NULL)) == NULL)
+		if ((g->samples[i] = sline_get(NULL)) == NULL) {
 			s->bad = true;
-		else
+		} else {
 			r_str(s, g->samples[i]->text, ALERT_TEXT_MAX);
+			g->sample_ms[i] = r_i64(s);
+		}
 	}
 	/* Saved in output order: first, older latest, newer latest. */
 	g->nsamples = (unsigned)n;
@@ -479,9 +511,7 @@ load_group(struct snap *s, const struct rule *r)
 		if (g->bd == NULL)
 			s->bad = true;
 		else
-			load_breakdown(s, g->bd);
-	} else if (g->bd != NULL) {
-		g->bd->period_start_ms = TIME_NONE;
+			load_breakdown(s, g->bd, r->spec.window_ms);
 	}
 	if (!s->bad)
 		g->win = load_window(s, r);

@@ -2371,6 +2371,78 @@ test_issue_8_tick_closes_seconds(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * The breakdown describes the events in the window of the value: three
+ * refused bodies 12 and 11 minutes apart, window 10m; each alert names
+ * only its own client, with a count and share that agree.
+ */
+static void
+test_issue_8_breakdown_window(void **state)
+{
+	static const struct tdef def = { .name = "r",
+		.sources = "access",
+		.value = "count()",
+		.window = "10m",
+		.alert_if = ">= 1",
+		.breakdown = "http_x_api_key" };
+	struct ruleset *rs = compile_ok(&def, "bd");
+	struct engine *e = new_engine(rs);
+	char got[256];
+
+	(void)state;
+	run_steps(e, "e0:k=c141 e720:k=c152 e1380:k=c157 t2000", "bd");
+	log_relative(got, sizeof(got));
+	assert_string_equal(got, "F0 R600 F720 R1320 F1380 R1980");
+	for (unsigned i = 0; i < ntrs; i += 2) {
+		const struct alert_transition *t = &trs[i];
+		const char *want = i == 0 ? "c141" : i == 2 ? "c152" : "c157";
+
+		if (t->ncontrib != 1 || strcmp(t->contrib[0].key, want) != 0 ||
+		    t->contrib[0].count != 1 ||
+		    t->contrib[0].share_events != 1.0)
+			fail_msg("transition %u: %u contributors, first %s "
+				 "(%llu, %g)",
+			    i, t->ncontrib, t->ncontrib ? t->contrib[0].key : "-",
+			    (unsigned long long)(t->ncontrib ? t->contrib[0].count
+							      : 0),
+			    t->ncontrib ? t->contrib[0].share_events : 0);
+	}
+	engine_free(e);
+	ruleset_free(rs);
+}
+
+/*
+ * Samples come from the window that fired and, for a ratio rule, match
+ * its filter: on a busy stream of 200s, a burst of 500s an hour later
+ * fires with 500 lines, not the first 200 of the stream.
+ */
+static void
+test_issue_8_samples_window(void **state)
+{
+	static const struct tdef def = { .name = "r",
+		.sources = "access",
+		.value = "ratio(status >= 500)",
+		.window = "1m",
+		.alert_if = "> 0.2",
+		.min_count = "10" };
+	struct ruleset *rs = compile_ok(&def, "samples");
+	struct engine *e = new_engine(rs);
+
+	(void)state;
+	run_steps(e, "e0..3600:p=/ok e3601..3620:s=500,p=/bad", "samples");
+	if (ntrs < 1 || trs[0].state != ALERT_FIRING)
+		fail_msg("samples: %u transitions", ntrs);
+	if (trs[0].nsamples == 0)
+		fail_msg("samples: none");
+	for (unsigned j = 0; j < trs[0].nsamples; j++) {
+		if (strstr(trs[0].samples[j], "/bad 500") == NULL)
+			fail_msg("samples: sample %u is \"%s\"", j,
+			    trs[0].samples[j]);
+	}
+	engine_free(e);
+	ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -2401,6 +2473,8 @@ main(void)
 		cmocka_unit_test(test_issue_8_second_once),
 		cmocka_unit_test(test_issue_8_ratio_steady),
 		cmocka_unit_test(test_issue_8_tick_closes_seconds),
+		cmocka_unit_test(test_issue_8_breakdown_window),
+		cmocka_unit_test(test_issue_8_samples_window),
 	};
 
 	return cmocka_run_group_tests(tests, setup_env, NULL);
