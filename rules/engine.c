@@ -1,11 +1,8 @@
 /*
- * engine - the event path: filters, group lookup, windows, breakdown and
- * sample intake, and the alert state machine. The engine module is split
- * by concern (engine_impl.h has the map): the clock and its timer passes
- * are in engine_clock.c, the group table's upkeep and the engine's life
- * cycle in engine_group.c, building a transition in engine_emit.c,
- * snapshots in engine_snap.c. What runs per event stays in this file so
- * that it inlines into engine_feed_run.
+ * engine - the event path: runs, filters, windows, sample and breakdown
+ * intake, engine_feed(_run). The engine module is split by concern
+ * (engine_impl.h has the map); what runs per event for every rule stays
+ * in this file so that it inlines into engine_feed_run.
  *
  * Runs: events come in runs of one input (engine_feed_run; engine_feed is
  * a run of one). run_collect takes the events of one second of the clock
@@ -20,11 +17,10 @@
  * at a time gives.
  *
  * Per matching event: the group key (the group_by values, each cut to a
- * 128-byte slot with "...") is hashed with window_hash and looked up in
- * the rule's open-addressing table, whose slots keep the hash so a probe
- * touches no group but the right one (the group found last is tried
- * first). A rule without group_by has one group: feed_single looks it up
- * once per run and hands the run's values to window_add_many. The value
+ * 128-byte slot with "...") is looked up in the rule's group table
+ * (engine_group.c). A rule without group_by has one group: feed_single
+ * looks it up once per run and hands the run's values to
+ * window_add_many. The value
  * goes into the group's window, the breakdown counter takes the key, the
  * sample slots note the event. An event without the value field
  * (sum/avg/min/max/pNN: no number; distinct: absent) matches but stays
@@ -42,12 +38,6 @@
  * time. An event in a later second than the clock's closes the seconds
  * before its own first (engine_advance).
  *
- * Groups: at most max_groups per rule; past the cap new keys share one
- * group whose values are all "__overflow__" (counted per rule and in
- * groups_overflow; the agent reports the first one). When the cap is
- * reached, idle groups are swept out at most every 10 s before a new key
- * goes to the overflow group (eviction: engine_group.c).
- *
  * Breakdown: per group a space-saving counter (Metwally et al.) of BD_SLOTS
  * keys, with counts and summed values per sixteenth of the window, so the
  * report describes the window's events (engine_breakdown.c). About 10 KiB
@@ -55,14 +45,12 @@
  *
  * Samples: the first event of the episode (slot 0) and the two latest. An
  * episode starts with the first event after the group's window was empty,
- * while inactive, and ends at RESOLVED. Slots hold reference-counted
+ * or after its first sample left the window, while inactive, and ends at
+ * RESOLVED; a ratio(FILTER) rule samples only events that match FILTER.
+ * Slots hold reference-counted
  * copies (struct sline) shared by the groups of every rule that took the
  * line in the run; released copies are kept for reuse, up to
  * SLINE_SPARE_MAX. Out of memory, a sample reads as "".
- *
- * State machine: INACTIVE -> PENDING (with `for`) -> FIRING -> RESOLVED
- * (engine.h, engine_state.c); every transition is emitted through
- * engine_emit, and the emit callback must not call back into the engine.
  *
  * Not handled: far-future event times move the clock (and make the
  * following events late); the agent should bound them.
@@ -75,111 +63,20 @@
 #include "rules/engine_impl.h"
 #include "parsers/compat.h"
 
-/* --- group lookup ----------------------------------------------------- */
-
-static bool
-group_is(const struct rule *r, const struct group *g, const struct keyv *k)
+/*
+ * engine_advance with its common case inline, for engine_feed: a time at
+ * or before the clock (once there is one) changes nothing.
+ */
+static inline void
+advance(struct engine *e, int64_t t)
 {
-	for (unsigned n = 0; n < r->ngroup; n++) {
-		if (!key_eq(g->values[n], g->vlen[n], &k[n]))
-			return false;
-	}
-	return true;
+	if (e->now != TIME_NONE && t <= e->now)
+		return;
+	engine_advance(e, t);
 }
 
-/* The group with hash h and values k, or NULL. */
-static struct group *
-table_find(const struct rstate *rs, uint64_t h, const struct keyv *k)
-{
-	uint32_t mask = rs->nslots - 1;
-
-	if (rs->nslots == 0)
-		return NULL;
-	for (uint32_t i = slot_home(rs->seed, h, rs->nslots);
-	     rs->slots[i].g != NULL; i = (i + 1) & mask) {
-		struct group *g = rs->slots[i].g;
-
-		if (rs->slots[i].hash == h && group_is(rs->r, g, k))
-			return g;
-	}
-	return NULL;
-}
-
-static void
-group_set_overflow(const struct rule *r, struct group *g)
-{
-	struct keyv k = { ENGINE_OVERFLOW_GROUP,
-		sizeof(ENGINE_OVERFLOW_GROUP) - 1, false };
-
-	g->overflow = true;
-	for (unsigned i = 0; i < r->ngroup; i++)
-		g->vlen[i] = (uint8_t)key_store(g->values[i], &k);
-	engine_group_dedup(r, g);
-}
-
-/* The group of ev in rs (created when new); NULL when out of memory. */
-static struct group *
-group_for(struct engine *e, struct rstate *rs, const struct log_event *ev,
-    int64_t now)
-{
-	const struct rule *r = rs->r;
-	struct keyv k[RULE_GROUP_MAX];
-	uint64_t h = 0;
-	struct group *g;
-
-	for (unsigned i = 0; i < r->ngroup; i++) {
-		int f = r->group_fields[i];
-
-		if (event_has(ev, f))
-			k[i] = key_view(
-			    ev->text[f].p, ev->text[f].len, GROUP_VALUE_MAX);
-		else
-			k[i] = (struct keyv){ "", 0, false };
-		h = hash_step(h, &k[i], i);
-	}
-	/* Runs of one key (and rules without group_by) skip the probe. */
-	g = rs->last;
-	if (g != NULL && g->hash == h && group_is(r, g, k))
-		return g;
-	g = table_find(rs, h, k);
-	if (g != NULL) {
-		rs->last = g;
-		return g;
-	}
-	if (rs->ngroups >= r->max_groups &&
-	    now - rs->cap_sweep_ms >= SWEEP_MIN_MS) {
-		rs->cap_sweep_ms = now;
-		engine_sweep(e, rs, now);
-	}
-	if (rs->ngroups >= r->max_groups) {
-		rs->st.overflowed++;
-		e->st.groups_overflow++;
-		if (rs->overflow != NULL)
-			return rs->overflow;
-		g = engine_group_alloc(r, now, true);
-		if (g == NULL)
-			return NULL;
-		group_set_overflow(r, g);
-		engine_group_insert(rs, g);
-		return g;
-	}
-	g = engine_group_alloc(r, now, true);
-	if (g == NULL)
-		return NULL;
-	g->hash = h;
-	for (unsigned i = 0; i < r->ngroup; i++) {
-		g->vlen[i] = (uint8_t)key_store(g->values[i], &k[i]);
-		if (k[i].cut)
-			g->cutmask |= (uint8_t)(1u << i);
-	}
-	engine_group_dedup(r, g);
-	if (!engine_group_insert(rs, g)) {
-		engine_group_destroy(g);
-		return NULL;
-	}
-	rs->last = g;
-	return g;
-}
+/* Create the one group of each absent() rule that may count silence. */
+void engine_ensure_absent(struct engine *e, int64_t now);
 
 /* --- samples --------------------------------------------------------- */
 
@@ -341,7 +238,7 @@ feed_one(struct engine *e, struct rstate *rs, const struct log_event *ev,
 	rs->st.matched++;
 	if (!value_of(r, ev, &v, &h))
 		return;
-	g = group_for(e, rs, ev, now);
+	g = engine_group_for(e, rs, ev, now);
 	if (g == NULL)
 		return;
 	if (!window_add(g->win, &r->spec, t, v, hit, h)) {
@@ -392,7 +289,7 @@ feed_single(struct engine *e, struct rstate *rs, const struct log_event *ev,
 			if (!value_of(r, x, &v[n], &h[n]))
 				continue;
 			if (g == NULL &&
-			    (g = group_for(e, rs, x, e->run_now[k])) == NULL)
+			    (g = engine_group_for(e, rs, x, e->run_now[k])) == NULL)
 				continue;
 			t[n] = e->run_t[k];
 			hit[n] = (hits[w] >> (k % 64)) & 1;

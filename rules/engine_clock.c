@@ -12,9 +12,10 @@
  *   - then the groups whose state may change with no event: pending and
  *     firing ones (for, repeat, keep_firing_for, resolves as windows
  *     drain), the absent() groups, and the inactive groups of the rules
- *     whose value can start to hold with no new event (is_sensitive in
- *     engine_group.c: not count/rate/distinct with > or >=), the latter
- *     only while an event may be leaving their window (expiry_due);
+ *     whose value can start to hold with no new event
+ *     (engine_rule_sensitive: not count/rate/distinct with > or >=), the
+ *     latter only while an event may be leaving their window
+ *     (expiry_due);
  * and sweeps a rule's idle groups every max(window, 10 s). Once every
  * window is known to be empty (busy_until, raised by each event) and no
  * group is dirty, the loop jumps to the next deadline instead of walking
@@ -33,6 +34,70 @@
 
 #include "rules/engine_impl.h"
 #include "parsers/compat.h"
+
+/*
+ * True when an inactive group's condition can start to hold with no new
+ * event, as old events leave the window: not for count/rate/distinct
+ * compared with > or >= (they only fall), unless an empty window may hold.
+ */
+bool
+engine_rule_sensitive(const struct rule *r)
+{
+	bool falling = r->kind == AGG_COUNT || r->kind == AGG_RATE ||
+	    r->kind == AGG_DISTINCT;
+	bool up = r->alert_if.op == RULE_OP_GT || r->alert_if.op == RULE_OP_GE;
+
+	return !(falling && up) || r->min_count == 0;
+}
+
+/*
+ * Whether a window of n events cannot make r's condition hold, whatever
+ * its value: fewer than min_count, or a distinct() (at most n) that n
+ * already keeps from exceeding a > or >= threshold. Lets an inactive
+ * group skip the value (a distinct() read may rebuild its union).
+ */
+static bool
+cannot_hold(const struct rule *r, uint64_t n)
+{
+	if (r->kind == AGG_ABSENT)
+		return false;
+	if (n < r->min_count)
+		return true;
+	if (r->kind != AGG_DISTINCT)
+		return false;
+	if (r->alert_if.op == RULE_OP_GT)
+		return !((double)n > r->alert_if.threshold);
+	if (r->alert_if.op == RULE_OP_GE)
+		return !((double)n >= r->alert_if.threshold);
+	return false;
+}
+
+/* Compare the group's window with the rule at now; move the state. */
+static void
+evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
+{
+	const struct rule *r = rs->r;
+	uint64_t count = 0;
+	double v;
+	bool holds;
+
+	/* An inactive group whose window cannot hold stays as it is; the
+	 * observer (--plot) wants every value. */
+	if (e->observe == NULL &&
+	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED) &&
+	    cannot_hold(r, window_count(g->win, &r->spec, now)))
+		return;
+	/* window_value advances the window to now itself. */
+	v = window_value(g->win, &r->spec, now, &count);
+	if (e->observe != NULL)
+		e->observe(e->observe_arg, (size_t)(rs - e->rules), now, v);
+	holds = rule_cond_holds(&r->alert_if, v) &&
+	    (r->kind == AGG_ABSENT || count >= r->min_count);
+	if (!holds &&
+	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED))
+		return;
+	engine_transition(e, rs, g, now, v, count, holds);
+}
 
 void
 engine_ensure_absent(struct engine *e, int64_t now)

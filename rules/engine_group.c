@@ -1,27 +1,26 @@
 /*
- * engine_group - the upkeep of each rule's groups, and the engine's life
- * cycle: engine_new, engine_free, engine_adopt and the statistics (the
- * rest of the engine: engine.c, map in engine_impl.h).
+ * engine_group - the group table of each rule: lookup, insert, delete,
+ * resize, identity and eviction (the rest of the engine: map in
+ * engine_impl.h).
  *
- * Group table: per rule an open-addressing table of struct gslot (hash +
+ * Table: per rule an open-addressing table of struct gslot (hash +
  * group), linear probing, at most half full, grown by doubling from
- * TABLE_MIN slots, deleted from by backward shifting (no tombstones).
- * The lookup itself (table_find) is in engine.c, on the per-event path;
- * everything that changes the table is here. The home slot mixes the hash
- * with a per-table seed (slot_home, engine_impl.h).
+ * TABLE_MIN slots, deleted from by backward shifting (no tombstones). The
+ * home slot mixes the hash with a per-table seed (slot_home). A lookup
+ * (engine_group_for, on the per-event path of group_by rules) tries the
+ * group found last first, then probes; slots keep the hash, so a probe
+ * touches no group but the right one. Past max_groups, new keys share one
+ * overflow group whose values are all "__overflow__"; when the cap is
+ * reached, idle groups are swept out at most every 10 s before a new key
+ * goes there.
  *
  * Eviction: a group whose window is empty and whose alert is inactive is
- * evicted by a sweep every max(window, 10 s) (engine_clock.c), and, when
- * the cap is reached, by a sweep at most every 10 s (engine.c). Rules
- * with min_count 0 keep their groups (an empty window may hold there),
- * absent() its one group.
+ * evicted by a sweep every max(window, 10 s) (engine_clock.c), and at the
+ * cap as above. Rules with min_count 0 keep their groups (an empty window
+ * may hold there), absent() its one group.
  *
  * Identity: dedup_key is FNV-1a 64 of the rule name and the group values,
  * with no seed, so it is stable across runs and versions.
- *
- * Reload: engine_adopt moves the whole state of each rule that is
- * rule_same() as a rule of the new set, table and seed together (the
- * slots were placed by that seed).
  */
 #include "rules/engine.h"
 
@@ -35,6 +34,23 @@
 
 #define TABLE_MIN 16u
 
+/*
+ * The home slot of hash h. window_hash has no secret seed and group
+ * values come from log lines, so the index mixes h with a per-table seed
+ * (from ASLR): keys whose hashes share low bits no longer pile up in one
+ * run. It is no defense against full 64-bit collisions; max_groups bounds
+ * the harm of those.
+ */
+static uint32_t
+slot_home(uint64_t seed, uint64_t h, uint32_t n)
+{
+	h ^= seed;
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return (uint32_t)(h & (n - 1));
+}
+
 void
 engine_group_dedup(const struct rule *r, struct group *g)
 {
@@ -45,21 +61,6 @@ engine_group_dedup(const struct rule *r, struct group *g)
 		h = fnv1a(h, g->values[i], g->vlen[i]);
 	}
 	snprintf(g->dedup, sizeof(g->dedup), "%016llx", (unsigned long long)h);
-}
-
-/*
- * True when an inactive group's condition can start to hold with no new
- * event, as old events leave the window: not for count/rate/distinct
- * compared with > or >= (they only fall), unless an empty window may hold.
- */
-static bool
-is_sensitive(const struct rule *r)
-{
-	bool falling = r->kind == AGG_COUNT || r->kind == AGG_RATE ||
-	    r->kind == AGG_DISTINCT;
-	bool up = r->alert_if.op == RULE_OP_GT || r->alert_if.op == RULE_OP_GE;
-
-	return !(falling && up) || r->min_count == 0;
 }
 
 /* --- group table ----------------------------------------------------- */
@@ -233,9 +234,113 @@ group_remove(struct rstate *rs, struct group *g)
 		table_del(rs, g);
 }
 
-/* rs without groups (they were freed, or moved to another engine). */
+/* --- lookup: the per-event path ---------------------------------------- */
+
+static bool
+group_is(const struct rule *r, const struct group *g, const struct keyv *k)
+{
+	for (unsigned n = 0; n < r->ngroup; n++) {
+		if (!key_eq(g->values[n], g->vlen[n], &k[n]))
+			return false;
+	}
+	return true;
+}
+
+/* The group with hash h and values k, or NULL. */
+static struct group *
+table_find(const struct rstate *rs, uint64_t h, const struct keyv *k)
+{
+	uint32_t mask = rs->nslots - 1;
+
+	if (rs->nslots == 0)
+		return NULL;
+	for (uint32_t i = slot_home(rs->seed, h, rs->nslots);
+	     rs->slots[i].g != NULL; i = (i + 1) & mask) {
+		struct group *g = rs->slots[i].g;
+
+		if (rs->slots[i].hash == h && group_is(rs->r, g, k))
+			return g;
+	}
+	return NULL;
+}
+
 static void
-rstate_forget(struct rstate *rs)
+group_set_overflow(const struct rule *r, struct group *g)
+{
+	struct keyv k = { ENGINE_OVERFLOW_GROUP,
+		sizeof(ENGINE_OVERFLOW_GROUP) - 1, false };
+
+	g->overflow = true;
+	for (unsigned i = 0; i < r->ngroup; i++)
+		g->vlen[i] = (uint8_t)key_store(g->values[i], &k);
+	engine_group_dedup(r, g);
+}
+
+struct group *
+engine_group_for(struct engine *e, struct rstate *rs, const struct log_event *ev,
+    int64_t now)
+{
+	const struct rule *r = rs->r;
+	struct keyv k[RULE_GROUP_MAX];
+	uint64_t h = 0;
+	struct group *g;
+
+	for (unsigned i = 0; i < r->ngroup; i++) {
+		int f = r->group_fields[i];
+
+		if (event_has(ev, f))
+			k[i] = key_view(
+			    ev->text[f].p, ev->text[f].len, GROUP_VALUE_MAX);
+		else
+			k[i] = (struct keyv){ "", 0, false };
+		h = hash_step(h, &k[i], i);
+	}
+	/* Runs of one key (and rules without group_by) skip the probe. */
+	g = rs->last;
+	if (g != NULL && g->hash == h && group_is(r, g, k))
+		return g;
+	g = table_find(rs, h, k);
+	if (g != NULL) {
+		rs->last = g;
+		return g;
+	}
+	if (rs->ngroups >= r->max_groups &&
+	    now - rs->cap_sweep_ms >= SWEEP_MIN_MS) {
+		rs->cap_sweep_ms = now;
+		engine_sweep(e, rs, now);
+	}
+	if (rs->ngroups >= r->max_groups) {
+		rs->st.overflowed++;
+		e->st.groups_overflow++;
+		if (rs->overflow != NULL)
+			return rs->overflow;
+		g = engine_group_alloc(r, now, true);
+		if (g == NULL)
+			return NULL;
+		group_set_overflow(r, g);
+		engine_group_insert(rs, g);
+		return g;
+	}
+	g = engine_group_alloc(r, now, true);
+	if (g == NULL)
+		return NULL;
+	g->hash = h;
+	for (unsigned i = 0; i < r->ngroup; i++) {
+		g->vlen[i] = (uint8_t)key_store(g->values[i], &k[i]);
+		if (k[i].cut)
+			g->cutmask |= (uint8_t)(1u << i);
+	}
+	engine_group_dedup(r, g);
+	if (!engine_group_insert(rs, g)) {
+		engine_group_destroy(g);
+		return NULL;
+	}
+	rs->last = g;
+	return g;
+}
+
+void
+engine_rstate_forget(struct rstate *rs)
 {
 	rs->slots = NULL;
 	rs->nslots = 0;
@@ -257,7 +362,7 @@ engine_rstate_clear(struct rstate *rs)
 		engine_group_destroy(g);
 	}
 	free(rs->slots);
-	rstate_forget(rs);
+	engine_rstate_forget(rs);
 }
 
 /* Evict idle groups: inactive with an empty window. */
@@ -282,152 +387,3 @@ engine_sweep(struct engine *e, struct rstate *rs, int64_t now)
 	}
 }
 
-/* --- life cycle and stats -------------------------------------------- */
-
-void
-engine_set_observer(struct engine *e, engine_observe_fn *fn, void *arg)
-{
-	e->observe = fn;
-	e->observe_arg = arg;
-}
-
-struct engine *
-engine_new(const struct ruleset *rs, engine_emit_fn *emitfn, void *arg)
-{
-	struct engine *e = calloc(1, sizeof(*e));
-	size_t n = ruleset_count(rs);
-
-	if (e == NULL)
-		return NULL;
-	e->rs = rs;
-	e->emit = emitfn;
-	e->arg = arg;
-	e->now = TIME_NONE;
-	e->busy_until = INT64_MIN;
-	e->nrules = n;
-	e->rules = calloc(n ? n : 1, sizeof(*e->rules));
-	if (e->rules == NULL)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		e->rules[i].r = ruleset_rule(rs, i);
-		e->rules[i].seed = (uint64_t)(uintptr_t)&e->rules[i] *
-		    UINT64_C(0x9e3779b97f4a7c15);
-		e->rules[i].sensitive = is_sensitive(e->rules[i].r);
-		e->rules[i].next_sweep_ms = INT64_MIN;
-		e->rules[i].cap_sweep_ms = INT64_MIN / 2;
-	}
-	for (unsigned in = 0; in < RULE_SOURCES_MAX; in++) {
-		for (size_t i = 0; i < n; i++) {
-			if (!((e->rules[i].r->sources >> in) & 1u))
-				continue;
-			if (e->subs[in] == NULL)
-				e->subs[in] = calloc(n, sizeof(size_t));
-			if (e->subs[in] == NULL)
-				goto fail;
-			e->subs[in][e->nsubs[in]++] = i;
-		}
-	}
-	return e;
-fail:
-	engine_free(e);
-	return NULL;
-}
-
-void
-engine_free(struct engine *e)
-{
-	if (e == NULL)
-		return;
-	for (size_t i = 0; e->rules != NULL && i < e->nrules; i++)
-		engine_rstate_clear(&e->rules[i]);
-	for (unsigned in = 0; in < RULE_SOURCES_MAX; in++)
-		free(e->subs[in]);
-	while (e->spare != NULL) {
-		struct sline *l = e->spare;
-
-		e->spare = l->next;
-		free(l);
-	}
-	free(e->rules);
-	free(e);
-}
-
-const struct engine_stats *
-engine_stats(const struct engine *e)
-{
-	return &e->st;
-}
-
-void
-engine_rule_stats(
-    const struct engine *e, size_t rule_idx, struct engine_rule_stats *out)
-{
-	const struct rstate *rs;
-	const struct expr *x[2];
-
-	memset(out, 0, sizeof(*out));
-	if (rule_idx >= e->nrules)
-		return;
-	rs = &e->rules[rule_idx];
-	*out = rs->st;
-	x[0] = rs->r->where;
-	x[1] = rs->r->ratio;
-	for (size_t i = 0; i < NELEM(x); i++) {
-		const struct expr_stats *es = x[i] ? expr_stats(x[i]) : NULL;
-
-		if (es == NULL)
-			continue;
-		out->regex_limit_hits += es->regex_limit_hits;
-		out->regex_ns += es->regex_ns;
-		out->quarantined |= es->quarantined;
-	}
-	for (const struct group *g = rs->active; g != NULL; g = g->anext) {
-		int64_t dur;
-
-		if (g->state != ALERT_FIRING)
-			continue;
-		dur = e->now - g->fired_ms;
-		out->firing_ms += dur;
-		if (dur > out->longest_firing_ms)
-			out->longest_firing_ms = dur;
-	}
-	out->groups = rs->ngroups + (rs->overflow != NULL ? 1u : 0u);
-}
-
-void
-engine_adopt(struct engine *fresh, struct engine *old)
-{
-	/* Rule names are unique in a set: an old rule matches at most one. */
-	for (size_t i = 0; i < fresh->nrules; i++) {
-		struct rstate *nr = &fresh->rules[i];
-
-		for (size_t j = 0; j < old->nrules; j++) {
-			struct rstate * or = &old->rules[j];
-
-			if (!rule_same(nr->r, or->r))
-				continue;
-			engine_rstate_clear(nr);
-			nr->slots = or->slots;
-			nr->nslots = or->nslots;
-			nr->seed = or->seed; /* the slots were placed by it */
-			nr->ngroups = or->ngroups;
-			nr->overflow = or->overflow;
-			nr->all = or->all;
-			nr->active = or->active;
-			nr->last = or->last;
-			nr->dirty = or->dirty;
-			nr->dirty_tail = or->dirty_tail;
-			fresh->dirty |= nr->dirty != NULL;
-			nr->next_sweep_ms = or->next_sweep_ms;
-			nr->cap_sweep_ms = or->cap_sweep_ms;
-			nr->st = or->st;
-			rstate_forget(or);
-			break;
-		}
-	}
-	if (old->now != TIME_NONE &&
-	    (fresh->now == TIME_NONE || old->now > fresh->now))
-		fresh->now = old->now;
-	fresh->busy_until = max64(fresh->busy_until, old->busy_until);
-	fresh->st = old->st;
-}

@@ -1,27 +1,32 @@
 /*
  * engine_impl - the inside of an engine, shared by the files of the engine
- * module and by nothing else (the agent sees the engine through engine.h):
+ * module and by nothing else (the agent sees the engine through engine.h).
+ * The files follow the concerns, in the order an event meets them:
  *
- *   engine.c        the event path: runs, filters, group lookup, windows,
- *                   breakdown and sample intake, engine_feed(_run)
- *   engine_state.c  the alert state machine (engine_transition)
- *   engine_clock.c  the clock: timer passes, deadlines, engine_tick
- *   engine_group.c  the group table's upkeep (insert, delete, resize,
- *                   eviction), engine life cycle, reload, statistics
- *   engine_emit.c   a transition into struct alert_transition, the summary
- *   engine_snap.c   engine_save / engine_load and the snapshot format
+ *   engine.c           the event path: runs, filters, windows, sample and
+ *                      breakdown intake, engine_feed(_run)
+ *   engine_group.c     the group table: lookup, insert, delete, resize,
+ *                      identity (dedup_key), eviction
+ *   engine_clock.c     the clock and evaluation: where each second is
+ *                      closed and its groups evaluated, engine_tick/flush
+ *   engine_state.c     the alert state machine and the emission of a
+ *                      transition (struct alert_transition, the summary)
+ *   engine_breakdown.c the breakdown counter and its report
+ *   engine_snap.c      engine_save / engine_load, the snapshot format
+ *   engine_life.c      engine_new/free, reload (engine_adopt), statistics
  *
- * The small helpers that more than one of them needs are static inline
- * here, so the per-event path inlines them as it did in one file. The
- * functions declared below are called across files only off that path
- * (a new group, a sweep, a transition, a clock pass); advance and
- * evaluate, which engine_feed runs per event, are inline here too.
+ * This header holds the types, their invariants, and the small helpers
+ * that several of those files need (static inline, so the per-event path
+ * inlines them); a function with one caller lives beside it. The
+ * functions declared at the end are called across files off the
+ * per-event path, except engine_group_for (a group_by rule's lookup).
  *
  * Invariants: a group is on rs->all exactly once; it is in the slot
  * table (hash set) unless it is the overflow group; it is on rs->active
  * exactly when PENDING or FIRING; rs->last is NULL or a table group; a
  * group is on rs->dirty exactly when g->dirty, and e->dirty is set when
- * any rule has a dirty group (the close of a second clears them all).
+ * any rule has a dirty group (the close of a second clears them all);
+ * every second before the clock's is closed (engine_clock.c).
  */
 #ifndef RULES_ENGINE_IMPL_H
 #define RULES_ENGINE_IMPL_H
@@ -281,23 +286,6 @@ hash_step(uint64_t h, const struct keyv *k, unsigned i)
 	return (h ^ key_hash(k)) * UINT64_C(0x100000001b3) + i;
 }
 
-/*
- * The home slot of hash h. window_hash has no secret seed and group
- * values come from log lines, so the index mixes h with a per-table seed
- * (from ASLR): keys whose hashes share low bits no longer pile up in one
- * run. It is no defense against full 64-bit collisions; max_groups bounds
- * the harm of those.
- */
-static inline uint32_t
-slot_home(uint64_t seed, uint64_t h, uint32_t n)
-{
-	h ^= seed;
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	return (uint32_t)(h & (n - 1));
-}
-
 static inline void
 active_link(struct rstate *rs, struct group *g)
 {
@@ -401,8 +389,12 @@ samples_order(const struct group *g, unsigned idx[ALERT_SAMPLES_MAX])
 	return n;
 }
 
-/* --- engine_group.c --------------------------------------------------- */
+/* --- engine_group.c: the group table ---------------------------------- */
 
+/* The group of ev in rs (created when new, or the overflow group past
+ * max_groups); NULL when out of memory. */
+struct group *engine_group_for(struct engine *e, struct rstate *rs,
+    const struct log_event *ev, int64_t now);
 /*
  * A new group, not linked anywhere, with a window unless with_window is
  * false (snapshot load brings its own); NULL when out of memory.
@@ -417,35 +409,33 @@ bool engine_group_insert(struct rstate *rs, struct group *g);
 void engine_group_dedup(const struct rule *r, struct group *g);
 /* Free every group of rs and its table. */
 void engine_rstate_clear(struct rstate *rs);
+/* rs without groups (they were freed, or moved to another engine). */
+void engine_rstate_forget(struct rstate *rs);
 /* Evict idle groups: inactive with an empty window. */
 void engine_sweep(struct engine *e, struct rstate *rs, int64_t now);
 
-/* --- engine_emit.c ---------------------------------------------------- */
+/* --- engine_clock.c: the clock and evaluation ------------------------- */
 
+/* Move the clock to t, closing the seconds before t's (engine.h). */
+void engine_advance(struct engine *e, int64_t t);
+/* Create the one group of each absent() rule that may count silence. */
+void engine_ensure_absent(struct engine *e, int64_t now);
+/* Whether an inactive group of r may start to hold with no new event. */
+bool engine_rule_sensitive(const struct rule *r);
+
+/* --- engine_state.c: the state machine and emission ------------------- */
+
+/* Release g's samples: a new episode starts with none. Out of line: it
+ * runs once per episode. */
+void engine_samples_reset(struct engine *e, struct group *g);
+/* The state machine after an evaluation computed v, count and holds. */
+void engine_transition(struct engine *e, struct rstate *rs, struct group *g,
+    int64_t now, double v, uint64_t count, bool holds);
 /* Fill e->tr for g entering (or repeating) st, and call the callback. */
 void engine_emit(struct engine *e, struct rstate *rs, struct group *g,
     enum alert_state st, bool repeat, int64_t now, double v, uint64_t count);
 
-/* --- engine_clock.c --------------------------------------------------- */
-
-/* Move the clock to t, running the passes of the seconds crossed. */
-void engine_advance(struct engine *e, int64_t t);
-/*
- * engine_advance with its common case inline, for engine_feed: a time at
- * or before the clock (once there is one) changes nothing.
- */
-static inline void
-advance(struct engine *e, int64_t t)
-{
-	if (e->now != TIME_NONE && t <= e->now)
-		return;
-	engine_advance(e, t);
-}
-
-/* Create the one group of each absent() rule that may count silence. */
-void engine_ensure_absent(struct engine *e, int64_t now);
-
-/* --- engine_breakdown.c ----------------------------------------------- */
+/* --- engine_breakdown.c: the breakdown -------------------------------- */
 
 /* An empty breakdown for a window of window_ms. */
 void engine_bd_init(struct breakdown *bd, int64_t window_ms);
@@ -458,65 +448,5 @@ void engine_bd_report(const struct rule *r, const struct breakdown *bd,
     int64_t now, struct alert_transition *tr);
 /* Rebuild bd->idx from the slots (after a load). */
 void engine_bd_reindex(struct breakdown *bd);
-
-/* --- engine_state.c --------------------------------------------------- */
-
-/* Release g's samples: a new episode starts with none. Out of line: it
- * runs once per episode. */
-void engine_samples_reset(struct engine *e, struct group *g);
-
-/* The state machine after evaluate computed v, count and holds; out of
- * line (most evaluations find an inactive group that does not hold). */
-void engine_transition(struct engine *e, struct rstate *rs, struct group *g,
-    int64_t now, double v, uint64_t count, bool holds);
-
-/*
- * Whether a window of n events cannot make r's condition hold, whatever
- * its value: fewer than min_count, or a distinct() (at most n) that n
- * already keeps from exceeding a > or >= threshold. Lets an inactive
- * group skip the value (a distinct() read may rebuild its union).
- */
-static inline bool
-cannot_hold(const struct rule *r, uint64_t n)
-{
-	if (r->kind == AGG_ABSENT)
-		return false;
-	if (n < r->min_count)
-		return true;
-	if (r->kind != AGG_DISTINCT)
-		return false;
-	if (r->alert_if.op == RULE_OP_GT)
-		return !((double)n > r->alert_if.threshold);
-	if (r->alert_if.op == RULE_OP_GE)
-		return !((double)n >= r->alert_if.threshold);
-	return false;
-}
-
-/* Compare the group's window with the rule at now; move the state. */
-static inline void
-evaluate(struct engine *e, struct rstate *rs, struct group *g, int64_t now)
-{
-	const struct rule *r = rs->r;
-	uint64_t count = 0;
-	double v;
-	bool holds;
-
-	/* An inactive group whose window cannot hold stays as it is; the
-	 * observer (--plot) wants every value. */
-	if (e->observe == NULL &&
-	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED) &&
-	    cannot_hold(r, window_count(g->win, &r->spec, now)))
-		return;
-	/* window_value advances the window to now itself. */
-	v = window_value(g->win, &r->spec, now, &count);
-	if (e->observe != NULL)
-		e->observe(e->observe_arg, (size_t)(rs - e->rules), now, v);
-	holds = rule_cond_holds(&r->alert_if, v) &&
-	    (r->kind == AGG_ABSENT || count >= r->min_count);
-	if (!holds &&
-	    (g->state == ALERT_INACTIVE || g->state == ALERT_RESOLVED))
-		return;
-	engine_transition(e, rs, g, now, v, count, holds);
-}
 
 #endif /* RULES_ENGINE_IMPL_H */
