@@ -139,7 +139,9 @@ expiry_due(const struct rule *r, const struct group *g, int64_t now)
 		return true;
 	if (g->last_event_ms == TIME_NONE)
 		return false;
-	return now >= floor_sec(g->oldest_ms) * 1000 + r->spec.window_ms &&
+	/* (oldest_ms is not in a snapshot: unknown after a load.) */
+	return (g->oldest_ms == TIME_NONE ||
+		   now >= floor_sec(g->oldest_ms) * 1000 + r->spec.window_ms) &&
 	    now <= g->last_event_ms + r->spec.window_ms + 2000;
 }
 

@@ -373,7 +373,7 @@ load_breakdown(struct snap *s, struct breakdown *bd, int64_t window_ms)
 		int64_t id = r_i64(s);
 
 		if (id != BD_SEG_NONE &&
-		    (head == BD_SEG_NONE || id > head || head - id >= BD_RING ||
+		    (head == BD_SEG_NONE || id > head || id <= head - BD_RING ||
 			(((id % BD_RING) + BD_RING) % BD_RING) != p))
 			s->bad = true;
 		bd->seg_id[p] = id;
