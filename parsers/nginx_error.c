@@ -446,7 +446,7 @@ nginx_error_parse(
     struct parser_prog *prog, const char *rec, size_t len, struct log_event *ev)
 {
 	const char *end, *head_end, *last, *p, *ctx, *msg_end;
-	int64_t local;
+	int64_t local, ms, alt_ms;
 	enum parse_rc rc;
 
 	len = errkind_chomp(rec, len);
@@ -454,9 +454,10 @@ nginx_error_parse(
 	end = rec + len;
 	if (!head_shape(rec, len))
 		return PARSE_SKIP;
-	if (ts_parse_ymd(rec, 19, &local))
+	if (ts_parse_ymd(rec, 19, &local) ||
+	    ts_zone_local_ms(prog->zone, local, &ms, &alt_ms))
 		return event_bad(ev, "bad date", rec, FIELD_TIME);
-	ev->time_ms = ts_zone_to_utc(prog->zone, local) * 1000;
+	event_set_time2(ev, ms, alt_ms);
 	event_set_text(ev, FIELD_TIME, sv_make(rec, 19));
 
 	p = rec + NGX_HEAD_LEN;

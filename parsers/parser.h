@@ -39,6 +39,10 @@ enum parse_rc {
 struct log_event {
 	struct sv line;	  /* whole record, no final '\n' or '\r' */
 	int64_t time_ms;  /* UTC epoch milliseconds; EVENT_TIME_NONE = absent */
+	/* The other reading of a zone-less local time that happens twice
+	 * (autumn's repeated hour), later than time_ms; EVENT_TIME_NONE when
+	 * the time is not ambiguous. See event_pick_time. */
+	int64_t time_alt_ms;
 	uint64_t present; /* bit i set = text[i] is set */
 	uint64_t numeric; /* bit i set = num[i] is set (subset of present) */
 	uint32_t flags;	  /* EVENT_*, set by the source */
@@ -58,6 +62,7 @@ event_reset(struct log_event *ev, const char *rec, size_t len)
 {
 	ev->line = sv_make(rec, len);
 	ev->time_ms = EVENT_TIME_NONE;
+	ev->time_alt_ms = EVENT_TIME_NONE;
 	ev->present = 0;
 	ev->numeric = 0;
 	ev->err = NULL;
@@ -89,6 +94,41 @@ static inline bool
 event_has_num(const struct log_event *ev, int id)
 {
 	return (ev->numeric >> id) & 1u;
+}
+
+/*
+ * Set a zone-less time from its two readings (ts_zone_local_ms): the
+ * second is kept in time_alt_ms only when it differs.
+ */
+static inline void
+event_set_time2(struct log_event *ev, int64_t ms, int64_t alt_ms)
+{
+	ev->time_ms = ms;
+	ev->time_alt_ms = alt_ms != ms ? alt_ms : EVENT_TIME_NONE;
+}
+
+/*
+ * For the per-stream code (dry-run's replay, the live tailer's ingest),
+ * which knows the time of the line before ev in the same file (prev_ms,
+ * EVENT_TIME_NONE when there is none): of the two readings of an
+ * ambiguous local time, keep the one nearer prev_ms (the later one on a
+ * tie), so that a file's time goes on through the repeated hour instead
+ * of jumping back by the zone's shift. Parsers cannot choose: they see one
+ * line and keep no state. Clears time_alt_ms.
+ */
+static inline void
+event_pick_time(struct log_event *ev, int64_t prev_ms)
+{
+	int64_t a = ev->time_ms, b = ev->time_alt_ms;
+
+	ev->time_alt_ms = EVENT_TIME_NONE;
+	if (b == EVENT_TIME_NONE || prev_ms == EVENT_TIME_NONE ||
+	    a == EVENT_TIME_NONE)
+		return;
+	/* Both readings are within TS_MS_MIN..TS_MS_MAX: no overflow. */
+	if ((prev_ms > a ? prev_ms - a : a - prev_ms) >=
+	    (prev_ms > b ? prev_ms - b : b - prev_ms))
+		ev->time_ms = b;
 }
 
 /* Mark ev malformed; returns PARSE_BAD so parsers can `return event_bad()`. */

@@ -18,7 +18,8 @@
  * its input so that the year always fits an int.
  *
  * Not handled: leap seconds (second 60 is refused; log timestamps are
- * POSIX times); years outside 0000..9999 in the text formats.
+ * POSIX times); instants outside 0000..9999 (UTC) in any format: refused,
+ * also when the text is in range and its zone offset carries it out.
  *
  * Formats: nginx $time_local/$time_iso8601/$msec
  * (src/http/modules/ngx_http_log_module.c, src/core/ngx_times.c), nginx's
@@ -215,7 +216,8 @@ ts_parse_clf(const char *p, size_t len, int64_t *ms)
 		return -1;
 	if (zone_off(p + 21, 5, &off))
 		return -1;
-	if (civil_sec(y, mo, d, h, mi, s, &sec))
+	if (civil_sec(y, mo, d, h, mi, s, &sec) ||
+	    !ts_ms_in_range((sec - off) * 1000))
 		return -1;
 	*ms = (sec - off) * 1000;
 	return 0;
@@ -264,7 +266,8 @@ ts_parse_iso8601(const char *p, size_t len, int64_t *ms)
 		q++;
 	if (q >= end || zone_off(q, (size_t)(end - q), &off))
 		return -1;
-	if (civil_sec(y, mo, d, h, mi, s, &sec))
+	if (civil_sec(y, mo, d, h, mi, s, &sec) ||
+	    !ts_ms_in_range((sec - off) * 1000 + fr))
 		return -1;
 	*ms = (sec - off) * 1000 + fr;
 	return 0;
@@ -285,7 +288,8 @@ ts_parse_msec(const char *p, size_t len, int64_t *ms)
 	}
 	if (n == 0)
 		return -1;
-	if ((q = frac_ms(q, end, &fr)) == NULL || q != end)
+	if ((q = frac_ms(q, end, &fr)) == NULL || q != end ||
+	    !ts_ms_in_range(sec * 1000 + fr))
 		return -1;
 	*ms = sec * 1000 + fr;
 	return 0;

@@ -6,7 +6,8 @@
  * (gmtime/localtime/strptime are banned; civil dates are computed here).
  * Every parser takes (p, len), reads nothing outside it and needs no NUL.
  * A parser returns 0 and writes *out only on success; on -1 (bad digits,
- * bad month, a field out of range, trailing bytes) *out is untouched.
+ * bad month, a field out of range, trailing bytes, an instant outside
+ * TS_MS_MIN..TS_MS_MAX) *out is untouched.
  *
  * Time zones (struct ts_zone, ts_zone_*), which ts_parse_ymd and
  * ts_parse_ctime results are fed to, are declared in parsers/tz.h and
@@ -22,6 +23,21 @@
 #include "parsers/tz.h"
 
 #define TS_ISO_LEN 24 /* "2026-11-22T14:45:49.000Z" without the NUL */
+
+/*
+ * The instants a timestamp may name: 0000-01-01T00:00:00.000Z ..
+ * 9999-12-31T23:59:59.999Z in UTC, what ts_format_iso can write. Every
+ * parser here (and ts_zone_local_ms for the zone-less forms) refuses a
+ * time outside, like any impossible date.
+ */
+#define TS_MS_MIN INT64_C(-62167219200000)
+#define TS_MS_MAX INT64_C(253402300799999)
+
+static inline int
+ts_ms_in_range(int64_t ms)
+{
+	return ms >= TS_MS_MIN && ms <= TS_MS_MAX;
+}
 
 /*
  * nginx $time_local, gunicorn %(t)s between the brackets:

@@ -311,8 +311,7 @@ rule_offset(const struct ts_rule *r, int64_t utc)
 
 /*
  * The transition that decides local time L: the first whose local
- * "end of doubt" t + max(before, after) lies after L. Before it, in a gap
- * or in an overlap, L takes the offset in force before the transition.
+ * "end of doubt" t + max(before, after) lies after L.
  */
 static bool
 decides(const struct ts_trans *x, int64_t local)
@@ -322,19 +321,46 @@ decides(const struct ts_trans *x, int64_t local)
 	return local < x->t + hi;
 }
 
-static int64_t
-rule_to_utc(const struct ts_rule *r, int64_t local)
+/*
+ * The readings of L at its deciding transition x. Before the doubt (L <
+ * t + min(before, after)) L happens once, at the offset before x. In the
+ * doubt, going back (before > after) L happens twice, once at each
+ * offset; going forward L never happens, and both readings are x itself.
+ */
+static void
+readings_at(const struct ts_trans *x, int64_t local, int64_t *first,
+    int64_t *second)
+{
+	int32_t lo = x->before < x->after ? x->before : x->after;
+
+	if (local < x->t + lo) {
+		*first = *second = sat_sub(local, x->before);
+	} else if (x->before > x->after) {
+		*first = sat_sub(local, x->before);
+		*second = sat_sub(local, x->after);
+	} else {
+		*first = *second = x->t;
+	}
+}
+
+static void
+rule_readings(const struct ts_rule *r, int64_t local, int64_t *first,
+    int64_t *second)
 {
 	struct ts_trans tr[6];
 
-	if (!r->has_dst)
-		return sat_sub(local, r->std_off);
+	if (!r->has_dst) {
+		*first = *second = sat_sub(local, r->std_off);
+		return;
+	}
 	rule_trans(r, year_of(local), tr);
 	for (size_t i = 0; i < 6; i++) {
-		if (decides(&tr[i], local))
-			return sat_sub(local, tr[i].before);
+		if (decides(&tr[i], local)) {
+			readings_at(&tr[i], local, first, second);
+			return;
+		}
 	}
-	return sat_sub(local, tr[5].after);
+	*first = *second = sat_sub(local, tr[5].after);
 }
 
 int32_t
@@ -362,16 +388,23 @@ ts_zone_offset(const struct ts_zone *z, int64_t utc)
 	return z->tr[lo].after;
 }
 
-int64_t
-ts_zone_to_utc(const struct ts_zone *z, int64_t local)
+void
+ts_zone_readings(const struct ts_zone *z, int64_t local, int64_t *first,
+    int64_t *second)
 {
 	size_t lo = 0, hi;
 
-	if (z == NULL)
-		return local;
-	if (z->n == 0)
-		return z->has_rule ? rule_to_utc(&z->rule, local)
-				   : sat_sub(local, z->off0);
+	if (z == NULL) {
+		*first = *second = local;
+		return;
+	}
+	if (z->n == 0) {
+		if (z->has_rule)
+			rule_readings(&z->rule, local, first, second);
+		else
+			*first = *second = sat_sub(local, z->off0);
+		return;
+	}
 	/* First transition that decides local, or none. */
 	hi = z->n;
 	while (lo < hi) {
@@ -383,10 +416,35 @@ ts_zone_to_utc(const struct ts_zone *z, int64_t local)
 			lo = mid + 1;
 	}
 	if (lo < z->n)
-		return sat_sub(local, z->tr[lo].before);
-	if (z->has_rule)
-		return rule_to_utc(&z->rule, local);
-	return sat_sub(local, z->tr[z->n - 1].after);
+		readings_at(&z->tr[lo], local, first, second);
+	else if (z->has_rule)
+		rule_readings(&z->rule, local, first, second);
+	else
+		*first = *second = sat_sub(local, z->tr[z->n - 1].after);
+}
+
+int64_t
+ts_zone_to_utc(const struct ts_zone *z, int64_t local)
+{
+	int64_t first, second;
+
+	ts_zone_readings(z, local, &first, &second);
+	return first;
+}
+
+int
+ts_zone_local_ms(const struct ts_zone *z, int64_t local, int64_t *ms,
+    int64_t *alt_ms)
+{
+	int64_t first, second;
+
+	ts_zone_readings(z, local, &first, &second);
+	/* Seconds bounds first: a saturated reading must not overflow. */
+	if (first < TS_MS_MIN / 1000 || second > TS_MS_MAX / 1000)
+		return -1;
+	*ms = first * 1000;
+	*alt_ms = second * 1000;
+	return 0;
 }
 
 const char *

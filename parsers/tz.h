@@ -38,14 +38,30 @@ const char *ts_zone_name(const struct ts_zone *z);
 int32_t ts_zone_offset(const struct ts_zone *z, int64_t utc_sec);
 
 /*
- * Local wall-clock seconds -> UTC seconds, with the offset in force at
- * that wall-clock time. Around a transition the local time may be
- * ambiguous (autumn: 02:30 happens twice in Berlin) or skipped (spring:
- * 02:30 never happens); in both cases the offset in force BEFORE the
- * transition is used, i.e. the earlier one: autumn 02:30 is read as CEST
- * (00:30 UTC, the first occurrence), spring 02:30 as CET (01:30 UTC, which
- * is 03:30 CEST). z NULL means UTC.
+ * The readings of local wall-clock seconds as UTC seconds, *first <=
+ * *second. They are equal when the local time happens once. Where the
+ * clocks go back (autumn: 02:30 happens twice in Berlin, 02:30 in Sydney
+ * in April) *first is the earlier reading (CEST: 00:30 UTC) and *second
+ * the later one (CET: 01:30 UTC): which one a line means depends on the
+ * lines before it, so the caller that knows them chooses
+ * (event_pick_time in parsers/parser.h). Where the clocks jump forward
+ * (spring: 02:30 never happens in Berlin) both are the instant of the
+ * change (01:00 UTC, shown as 03:00 CEST), so that such lines keep their
+ * order in a file instead of landing after the ones that follow them.
+ * z NULL means UTC. Out-of-range inputs saturate.
  */
+void ts_zone_readings(const struct ts_zone *z, int64_t local_sec,
+    int64_t *first, int64_t *second);
+
+/* The first reading of local_sec (see ts_zone_readings). */
 int64_t ts_zone_to_utc(const struct ts_zone *z, int64_t local_sec);
+
+/*
+ * Both readings of local_sec in epoch milliseconds, for a parser: 0 with
+ * *ms (first) and *alt_ms (second) set, or -1, outputs untouched, when a
+ * reading lies outside TS_MS_MIN..TS_MS_MAX (parsers/ts.h).
+ */
+int ts_zone_local_ms(const struct ts_zone *z, int64_t local_sec,
+    int64_t *ms, int64_t *alt_ms);
 
 #endif /* PARSERS_TZ_H */

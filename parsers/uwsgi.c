@@ -131,12 +131,13 @@ static bool
 set_ctime(const struct parser_prog *prog, struct log_event *ev, const char *p,
     const char *end)
 {
-	int64_t local;
+	int64_t local, ms, alt_ms;
 
 	if (end - p < UWSGI_CTIME_LEN ||
-	    ts_parse_ctime(p, UWSGI_CTIME_LEN, &local))
+	    ts_parse_ctime(p, UWSGI_CTIME_LEN, &local) ||
+	    ts_zone_local_ms(prog->zone, local, &ms, &alt_ms))
 		return false;
-	ev->time_ms = ts_zone_to_utc(prog->zone, local) * 1000;
+	event_set_time2(ev, ms, alt_ms);
 	event_set_text(ev, FIELD_TIME, sv_make(p, UWSGI_CTIME_LEN));
 	return true;
 }

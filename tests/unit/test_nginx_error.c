@@ -278,6 +278,60 @@ test_zone(void **state)
 	nginx_error_parser.prog_free(NULL);
 }
 
+/*
+ * Issue 8: a local time that happens twice gives both readings (the later
+ * in time_alt_ms, for the per-stream code to choose); a time in the spring
+ * gap gives the instant of the change; a date whose UTC instant lies past
+ * 9999-12-31 is refused like any impossible date.
+ */
+static void
+test_readings_issue_8(void **state)
+{
+	static const struct {
+		const char *tz, *line;
+		enum parse_rc rc;
+		int64_t time_ms, alt_ms;
+	} cases_r[] = {
+		{ "Europe/Berlin", "2026/10/25 02:30:00 [error] 1#1: x",
+		    PARSE_OK, 1792888200000, 1792891800000 },
+		{ "Europe/Berlin", "2026/10/25 03:00:00 [error] 1#1: x",
+		    PARSE_OK, 1792893600000, EVENT_TIME_NONE },
+		{ "Europe/Berlin", "2026/03/29 02:30:00 [error] 1#1: x",
+		    PARSE_OK, 1774746000000, EVENT_TIME_NONE },
+		{ "Australia/Sydney", "2026/04/05 02:30:00 [error] 1#1: x",
+		    PARSE_OK, 1775316600000, 1775320200000 },
+		{ "Australia/Sydney", "2026/10/04 02:30:00 [error] 1#1: x",
+		    PARSE_OK, 1791043200000, EVENT_TIME_NONE },
+		{ "America/Santiago", "2026/04/04 23:30:00 [error] 1#1: x",
+		    PARSE_OK, 1775356200000, 1775359800000 },
+		{ "UTC", "9999/12/31 23:59:59 [error] 1#1: x", PARSE_OK,
+		    253402300799000, EVENT_TIME_NONE },
+		{ "America/New_York", "9999/12/31 23:00:00 [error] 1#1: x",
+		    PARSE_BAD, 0, 0 },
+		{ "Asia/Kolkata", "0000/01/01 00:00:00 [error] 1#1: x",
+		    PARSE_BAD, 0, 0 },
+	};
+	struct log_event ev;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases_r); i++) {
+		struct parser_prog *prog = testutil_compile(
+		    &nginx_error_parser, NULL, cases_r[i].tz, NULL);
+		enum parse_rc rc = nginx_error_parser.parse(
+		    prog, cases_r[i].line, strlen(cases_r[i].line), &ev);
+
+		if (rc != cases_r[i].rc)
+			fail_msg("%s %s: rc %d", cases_r[i].tz,
+			    cases_r[i].line, rc);
+		if (rc == PARSE_OK && (ev.time_ms != cases_r[i].time_ms ||
+					  ev.time_alt_ms != cases_r[i].alt_ms))
+			fail_msg("%s %s: %lld %lld", cases_r[i].tz,
+			    cases_r[i].line, (long long)ev.time_ms,
+			    (long long)ev.time_alt_ms);
+		nginx_error_parser.prog_free(prog);
+	}
+}
+
 /* is_continuation: only the nginx head shape starts a record. */
 static void
 test_continuation(void **state)
@@ -425,6 +479,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_zone),
+		cmocka_unit_test(test_readings_issue_8),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_want),
 		cmocka_unit_test(test_huge),

@@ -1,8 +1,10 @@
 /*
  * test_ts - timestamp parsers, the civil calendar, ISO formatting and TZif
  * zones (Debian's tzdata under /usr/share/zoneinfo). Expected epochs were
- * computed independently with Python's datetime/zoneinfo (fold=0, which is
- * the "earlier offset" rule ts_zone_to_utc documents).
+ * computed independently with Python's datetime/zoneinfo: fold=0 is the
+ * first reading of an ambiguous local time (ts_zone_to_utc's), fold=1 the
+ * second; a time in a spring gap maps to the instant of the change (where
+ * fold=0 and fold=1 disagree and neither keeps a file's lines in order).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,6 +80,12 @@ test_clf(void **state)
 		{ "with brackets", "[22/Nov/2026:14:45:49 +0000]", BAD },
 		{ "wrong separator", "22-Nov-2026:14:45:49 +0000", BAD },
 		{ "empty", "", BAD },
+		/* Issue 8: past 9999-12-31 (or before 0000) in UTC. */
+		{ "last second", "31/Dec/9999:23:59:59 +0000",
+		    253402300799000 },
+		{ "past 9999 by zone", "31/Dec/9999:23:59:59 -0100", BAD },
+		{ "year 0", "01/Jan/0000:00:00:00 +0000", -62167219200000 },
+		{ "before year 0", "01/Jan/0000:00:30:00 +0100", BAD },
 	};
 
 	(void)state;
@@ -109,6 +117,10 @@ test_iso8601(void **state)
 		{ "month 13", "2026-13-22T14:45:49Z", BAD },
 		{ "bad sep", "2026/11/22T14:45:49Z", BAD },
 		{ "short", "2026-11-22", BAD },
+		/* Issue 8: past 9999-12-31 (or before 0000) in UTC. */
+		{ "last ms", "9999-12-31T23:59:59.999Z", 253402300799999 },
+		{ "past 9999 by zone", "9999-12-31T23:30:00-01:00", BAD },
+		{ "before year 0", "0000-01-01T00:00:00+00:01", BAD },
 	};
 
 	(void)state;
@@ -136,6 +148,10 @@ test_msec(void **state)
 		{ "huge", "99999999999999999999999.1", BAD },
 		{ "space", "1669128349.123 ", BAD },
 		{ "empty", "", BAD },
+		/* Issue 8: 12 digits reach year 33658; 9999 is the end. */
+		{ "last ms", "253402300799.999", 253402300799999 },
+		{ "year 10000", "253402300800", BAD },
+		{ "12 digits", "999999999999.000", BAD },
 	};
 
 	(void)state;
@@ -306,7 +322,7 @@ static const struct {
 	/* spring forward 2026-03-29 02:00 CET -> 03:00 CEST */
 	{ "Europe/Berlin", 2026, 3, 29, 1, 59, 59, 1774745999 },
 	{ "Europe/Berlin", 2026, 3, 29, 2, 0, 0, 1774746000 },
-	{ "Europe/Berlin", 2026, 3, 29, 2, 30, 0, 1774747800 },
+	{ "Europe/Berlin", 2026, 3, 29, 2, 30, 0, 1774746000 },
 	{ "Europe/Berlin", 2026, 3, 29, 3, 0, 0, 1774746000 },
 	/* fall back 2026-10-25 03:00 CEST -> 02:00 CET */
 	{ "Europe/Berlin", 2026, 10, 25, 1, 59, 59, 1792886399 },
@@ -316,12 +332,12 @@ static const struct {
 	{ "Europe/Berlin", 2026, 10, 25, 3, 0, 0, 1792893600 },
 	/* past the file's last transition (2037): the footer rule */
 	{ "Europe/Berlin", 2040, 7, 1, 12, 0, 0, 2224749600 },
-	{ "Europe/Berlin", 2040, 3, 25, 2, 30, 0, 2216251800 },
+	{ "Europe/Berlin", 2040, 3, 25, 2, 30, 0, 2216250000 },
 	{ "Europe/Berlin", 2040, 10, 28, 2, 30, 0, 2234997000 },
 	{ "Europe/Berlin", 1900, 1, 1, 0, 0, 0, -2208992400 },
 	{ "America/New_York", 2026, 7, 4, 9, 0, 0, 1783170000 },
 	{ "America/New_York", 2026, 11, 1, 1, 30, 0, 1793511000 },
-	{ "America/New_York", 2026, 3, 8, 2, 30, 0, 1772955000 },
+	{ "America/New_York", 2026, 3, 8, 2, 30, 0, 1772953200 },
 	{ "Asia/Kolkata", 2026, 11, 22, 20, 15, 49, 1795358749 },
 	{ "Australia/Sydney", 2026, 1, 15, 12, 0, 0, 1768438800 },
 	{ "Australia/Sydney", 2026, 7, 15, 12, 0, 0, 1784080800 },
@@ -385,6 +401,98 @@ test_zones(void **state)
 	}
 	assert_int_equal(ts_zone_to_utc(NULL, 12345), 12345);
 	ts_zone_free(NULL);
+}
+
+/*
+ * Issue 8: both readings of a local time around the changes of the year,
+ * north (Berlin) and south (Sydney, Santiago, whose changes are at
+ * midnight), from the TZif table (2026) and from its footer rule (2040).
+ * An ambiguous time gives two readings a shift apart; a time in the
+ * spring gap gives the instant of the change twice.
+ */
+static const struct {
+	const char *zone;
+	int y;
+	unsigned mo, d;
+	int h, mi, s;
+	int64_t first, second;
+} reading_cases[] = {
+	{ "Europe/Berlin", 2026, 10, 25, 1, 59, 59, 1792886399, 1792886399 },
+	{ "Europe/Berlin", 2026, 10, 25, 2, 0, 0, 1792886400, 1792890000 },
+	{ "Europe/Berlin", 2026, 10, 25, 2, 30, 0, 1792888200, 1792891800 },
+	{ "Europe/Berlin", 2026, 10, 25, 3, 0, 0, 1792893600, 1792893600 },
+	{ "Europe/Berlin", 2026, 3, 29, 1, 59, 59, 1774745999, 1774745999 },
+	{ "Europe/Berlin", 2026, 3, 29, 2, 0, 0, 1774746000, 1774746000 },
+	{ "Europe/Berlin", 2026, 3, 29, 2, 30, 0, 1774746000, 1774746000 },
+	{ "Europe/Berlin", 2026, 3, 29, 3, 0, 0, 1774746000, 1774746000 },
+	{ "Europe/Berlin", 2040, 10, 28, 2, 30, 0, 2234997000, 2235000600 },
+	{ "Europe/Berlin", 2040, 3, 25, 2, 30, 0, 2216250000, 2216250000 },
+	{ "Australia/Sydney", 2026, 4, 5, 2, 30, 0, 1775316600, 1775320200 },
+	{ "Australia/Sydney", 2026, 10, 4, 2, 30, 0, 1791043200, 1791043200 },
+	{ "Australia/Sydney", 2026, 10, 4, 3, 0, 0, 1791043200, 1791043200 },
+	{ "Australia/Sydney", 2040, 4, 1, 2, 30, 0, 2216820600, 2216824200 },
+	{ "America/Santiago", 2026, 4, 4, 23, 30, 0, 1775356200, 1775359800 },
+	{ "America/Santiago", 2026, 9, 6, 0, 30, 0, 1788667200, 1788667200 },
+	{ "America/Santiago", 2026, 9, 6, 1, 0, 0, 1788667200, 1788667200 },
+	{ "America/Santiago", 2040, 4, 7, 23, 30, 0, 2217465000, 2217468600 },
+	{ "UTC", 2026, 10, 25, 2, 30, 0, 1792895400, 1792895400 },
+};
+
+static void
+check_readings(const char *zone, struct ts_zone *z, const char *how)
+{
+	for (size_t i = 0; i < NELEM(reading_cases); i++) {
+		const __typeof__(reading_cases[0]) *c = &reading_cases[i];
+		int64_t l, a = 0, b = 0;
+
+		if (strcmp(c->zone, zone) != 0)
+			continue;
+		l = local_sec(c->y, c->mo, c->d, c->h, c->mi, c->s);
+		ts_zone_readings(z, l, &a, &b);
+		if (a != c->first || b != c->second)
+			fail_msg("%s %s %d-%u-%u %02d:%02d:%02d: got %lld %lld "
+				 "want %lld %lld",
+			    how, zone, c->y, c->mo, c->d, c->h, c->mi, c->s,
+			    (long long)a, (long long)b, (long long)c->first,
+			    (long long)c->second);
+		if (ts_zone_to_utc(z, l) != c->first)
+			fail_msg("%s %s: ts_zone_to_utc is not the first "
+				 "reading",
+			    how, zone);
+	}
+}
+
+static void
+test_zone_readings_issue_8(void **state)
+{
+	static const struct {
+		const char *load, *as; /* as: reading_cases to check */
+		int env;	       /* 1: load through $TZ */
+	} cases[] = {
+		{ "Europe/Berlin", "Europe/Berlin", 0 },
+		{ "Australia/Sydney", "Australia/Sydney", 0 },
+		{ "America/Santiago", "America/Santiago", 0 },
+		{ "UTC", "UTC", 0 },
+		{ "CET-1CEST,M3.5.0,M10.5.0/3", "Europe/Berlin", 1 },
+		{ "AEST-10AEDT,M10.1.0,M4.1.0/3", "Australia/Sydney", 1 },
+		{ "<-04>4<-03>,M9.1.6/24,M4.1.6/24", "America/Santiago", 1 },
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct ts_zone *z;
+
+		if (cases[i].env)
+			setenv("TZ", cases[i].load, 1);
+		z = ts_zone_load(cases[i].env ? NULL : cases[i].load, err,
+		    sizeof(err));
+		unsetenv("TZ");
+		if (z == NULL)
+			fail_msg("%s: %s", cases[i].load, err);
+		check_readings(cases[i].as, z, cases[i].load);
+		ts_zone_free(z);
+	}
 }
 
 static void
@@ -599,6 +707,7 @@ main(void)
 		cmocka_unit_test(test_civil),
 		cmocka_unit_test(test_format_iso),
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_zone_readings_issue_8),
 		cmocka_unit_test(test_zone_errors),
 		cmocka_unit_test(test_zone_env),
 		cmocka_unit_test(test_zone_hostile),

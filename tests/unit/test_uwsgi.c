@@ -192,6 +192,27 @@ test_zone_and_want(void **state)
 	uwsgi_parser.prog_free(prog);
 	testutil_compile_fails(
 	    &uwsgi_parser, NULL, "No/Such_Zone", NULL, "No/Such_Zone");
+	/* Issue 8: Sydney's April hour happens twice: both readings. */
+	{
+		static const char amb[] = "[pid: 1|app: 0|req: 1/1] 127.0.0.1 () {30 vars in 359 bytes} [Sun Apr  5 02:30:00 2026] GET / => generated 3 bytes in 0 msecs (HTTP/1.1 200) 2 headers in 64 bytes (1 switches on core 0)";
+		static const char far[] = "[pid: 1|app: 0|req: 1/1] 127.0.0.1 () {30 vars in 359 bytes} [Fri Dec 31 23:30:00 9999] GET / => generated 3 bytes in 0 msecs (HTTP/1.1 200) 2 headers in 64 bytes (1 switches on core 0)";
+
+		prog = testutil_compile(
+		    &uwsgi_parser, NULL, "Australia/Sydney", NULL);
+		assert_int_equal(uwsgi_parser.parse(prog, amb, strlen(amb), &ev),
+		    PARSE_OK);
+		assert_int_equal(ev.time_ms, 1775316600000);
+		assert_int_equal(ev.time_alt_ms, 1775320200000);
+		uwsgi_parser.prog_free(prog);
+		/* Past 9999-12-31 in UTC: no time taken from it. */
+		prog = testutil_compile(
+		    &uwsgi_parser, NULL, "America/New_York", NULL);
+		if (uwsgi_parser.parse(prog, far, strlen(far), &ev) == PARSE_OK &&
+		    ev.time_ms != EVENT_TIME_NONE)
+			fail_msg("year 9999 in New York: time %lld",
+			    (long long)ev.time_ms);
+		uwsgi_parser.prog_free(prog);
+	}
 	assert_null(uwsgi_parser.is_continuation);
 	uwsgi_parser.prog_free(NULL);
 }
