@@ -199,6 +199,15 @@ print_duration(FILE *f, int64_t ms)
 	fputs(buf, f);
 }
 
+/* A kept line, control bytes shown as '?'. */
+static void
+print_sample(const char *line)
+{
+	for (const char *c = line; *c; c++)
+		putchar((unsigned char)*c < 0x20 ? '?' : *c);
+	putchar('\n');
+}
+
 static void
 summary(struct dryrun *d, const struct replay *rp)
 {
@@ -249,13 +258,23 @@ summary(struct dryrun *d, const struct replay *rp)
 		if (st->long_lines)
 			printf(", %llu cut at the line cap",
 			    (unsigned long long)st->long_lines);
+		if (st->unplaced)
+			printf(", %llu without a time (not replayed)",
+			    (unsigned long long)st->unplaced);
+		if (st->out_of_time)
+			printf(", %llu out of time (more than %d min from the "
+			       "lines around, placed at the line before)",
+			    (unsigned long long)st->out_of_time,
+			    REPLAY_JUMP_MS / 60000);
 		printf("\n");
 		if (st->bad) {
 			printf("      first failure: %s\n      line: ",
 			    st->bad_error);
-			for (const char *c = st->bad_sample; *c; c++)
-				putchar((unsigned char)*c < 0x20 ? '?' : *c);
-			putchar('\n');
+			print_sample(st->bad_sample);
+		}
+		if (st->out_of_time) {
+			printf("      first out of time: ");
+			print_sample(st->wild_sample);
 		}
 	}
 	if (es->late)

@@ -74,7 +74,9 @@ struct stream {
 	struct reader *rd;
 	struct records recs;
 	bool at_end;	/* reader exhausted; flush the grouper, then close */
-	int64_t last_ms;
+	int64_t last_ms;	    /* time of the last line taken */
+	struct log_event *pending;  /* a jump waiting for the next line */
+	struct batch *held;	    /* full, kept back: holds pending */
 	struct replay_stats st;
 	uint64_t bytes_open; /* compressed bytes read of the open file */
 	/* the ring: batches ready are ring[head .. head + count - 1] */
@@ -289,6 +291,72 @@ replay_add(struct replay *r, const char *path, int input, char *err,
 	return input;
 }
 
+static void
+keep_sample(char *dst, struct sv line)
+{
+	size_t n = line.len < REPLAY_SAMPLE_MAX - 1 ? line.len
+						    : REPLAY_SAMPLE_MAX - 1;
+
+	memcpy(dst, line.p, n);
+	dst[n] = '\0';
+}
+
+static bool
+is_jump(int64_t from, int64_t to)
+{
+	return to > from + REPLAY_JUMP_MS || to < from - REPLAY_JUMP_MS;
+}
+
+/*
+ * The time of a parsed event that has one, against the stream's: the
+ * reading of an ambiguous local time nearer the line before; then the
+ * verdict on a pending jump, which this line confirms (it is near the
+ * jump's time: a gap, a host down for a week, the next rotated file) or
+ * refutes (the jump was one wild line, 9999 or 1970: counted out of time
+ * and placed at the time of the line before it); then this line itself
+ * may be a jump, left pending until the next line.
+ *
+ * XXX: one line decides. Two wild lines in a row that agree with each
+ * other pass as a gap; a jump that no timed line follows (the last line of
+ * an input, or one followed by a whole batch of lines without a time) is
+ * out of time; the first line of an input is taken as it is; a line
+ * without a time between a jump and its verdict takes the time before the
+ * jump. Each is rare, and none moves the clock by a wild line.
+ */
+static void
+stream_time(struct stream *s, struct log_event *ev)
+{
+	struct log_event *p = s->pending;
+
+	event_pick_time(ev, s->last_ms);
+	if (p != NULL) {
+		s->pending = NULL;
+		if (!is_jump(p->time_ms, ev->time_ms)) {
+			s->last_ms = p->time_ms;
+		} else {
+			if (s->st.out_of_time++ == 0)
+				keep_sample(s->st.wild_sample, p->line);
+			p->time_ms = s->last_ms;
+		}
+	}
+	if (s->last_ms != EVENT_TIME_NONE && is_jump(s->last_ms, ev->time_ms))
+		s->pending = ev;
+	else
+		s->last_ms = ev->time_ms;
+}
+
+/* At the end of the input: a jump no line came to confirm is wild. */
+static void
+stream_time_end(struct stream *s)
+{
+	if (s->pending == NULL)
+		return;
+	if (s->st.out_of_time++ == 0)
+		keep_sample(s->st.wild_sample, s->pending->line);
+	s->pending->time_ms = s->last_ms;
+	s->pending = NULL;
+}
+
 /* Parse rec (in the batch's bytes) into ev; true when it is an event. */
 static bool
 stream_parse(struct stream *s, struct sv rec, uint32_t flags,
@@ -305,22 +373,24 @@ stream_parse(struct stream *s, struct sv rec, uint32_t flags,
 	}
 	if (rc != PARSE_OK) {
 		if (s->st.bad++ == 0) {
-			size_t n = rec.len < REPLAY_SAMPLE_MAX - 1 ?
-			    rec.len : REPLAY_SAMPLE_MAX - 1;
-			memcpy(s->st.bad_sample, rec.p, n);
-			s->st.bad_sample[n] = '\0';
+			keep_sample(s->st.bad_sample, rec);
 			parser_error_text(ev, s->in->fields, s->st.bad_error,
 			    sizeof(s->st.bad_error));
 		}
 		return false;
 	}
+	s->st.events++;
 	if (ev->time_ms == EVENT_TIME_NONE) {
 		s->st.no_time++;
+		if (s->last_ms == EVENT_TIME_NONE) {
+			/* Nothing to place it by: counted, not replayed. */
+			s->st.unplaced++;
+			return false;
+		}
 		ev->time_ms = s->last_ms;
-	} else {
-		s->last_ms = ev->time_ms;
+		return true;
 	}
-	s->st.events++;
+	stream_time(s, ev);
 	return true;
 }
 
@@ -459,6 +529,40 @@ batch_copy(struct batch *b, struct sv *rec)
 	return true;
 }
 
+/* Producer: hand the kept-back batch over once its jump is decided. */
+static bool
+batch_release(struct stream *s)
+{
+	struct batch *h = s->held;
+
+	if (h == NULL ||
+	    (s->pending >= h->ev && s->pending < h->ev + BATCH_EVENTS))
+		return true;
+	s->held = NULL;
+	return batch_put(s, h);
+}
+
+/*
+ * Producer: a batch is full. Hand it over, unless it holds the pending
+ * jump, whose time the next line decides: then it is kept back (at most
+ * one: the next line decides, and it is in the next batch).
+ */
+static bool
+batch_full(struct stream *s, struct batch *b)
+{
+	if (s->held != NULL) {
+		/* A whole batch and no timed line to decide: see above. */
+		stream_time_end(s);
+		if (!batch_release(s))
+			return false;
+	}
+	if (s->pending != NULL) {
+		s->held = b;
+		return true;
+	}
+	return batch_put(s, b);
+}
+
 static void *
 stream_run(void *arg)
 {
@@ -469,19 +573,30 @@ stream_run(void *arg)
 
 	while (b != NULL && stream_record(s, &rec, &fl)) {
 		if (b->n == BATCH_EVENTS || !batch_copy(b, &rec)) {
-			if (!batch_put(s, b) || (b = batch_get(s)) == NULL)
-				return NULL;
+			if (!batch_full(s, b) || (b = batch_get(s)) == NULL)
+				goto stopped;
 			(void)batch_copy(b, &rec);
 		}
-		if (stream_parse(s, rec, fl, &b->ev[b->n]))
-			b->n++;
-		else
+		if (!stream_parse(s, rec, fl, &b->ev[b->n])) {
 			b->used -= rec.len; /* not kept: reuse its bytes */
+			continue;
+		}
+		b->n++;
+		if (!batch_release(s))
+			goto stopped;
 	}
+	stream_time_end(s);
+	if (!batch_release(s))
+		goto stopped;
 	if (b != NULL && b->n > 0)
 		(void)batch_put(s, b);
 	else
 		batch_free(b);
+	goto done;
+stopped:
+	batch_free(s->held);
+	s->held = NULL;
+done:
 	stream_close_file(s);
 	pthread_mutex_lock(&s->mu);
 	s->finished = true;

@@ -23,6 +23,13 @@
 
 #define REPLAY_FILES_MAX  4096
 #define REPLAY_SAMPLE_MAX 400 /* bytes of a kept bad line */
+/*
+ * A line dated more than this ahead of (or behind) the line before it in
+ * its input is a jump: it is taken only when the line after it confirms
+ * it (is within this much of it); otherwise it is out of time, counted,
+ * and placed at the time of the line before it.
+ */
+#define REPLAY_JUMP_MS (5 * 60 * 1000)
 
 struct replay_input {
 	const char *name;
@@ -34,9 +41,12 @@ struct replay_input {
 
 struct replay_stats {
 	uint64_t files, lines, events, bad, skipped, long_lines, no_time;
+	uint64_t out_of_time; /* wild jumps, placed at the line before */
+	uint64_t unplaced;    /* no time, and no line before to take it from */
 	uint64_t bytes_done;
 	char bad_sample[REPLAY_SAMPLE_MAX]; /* first bad line, cut */
 	char bad_error[160];		    /* and why */
+	char wild_sample[REPLAY_SAMPLE_MAX]; /* first out-of-time line, cut */
 };
 
 struct replay;
