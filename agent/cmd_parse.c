@@ -21,6 +21,7 @@
 #include "agent/reader.h"
 #include "agent/records.h"
 #include "parsers/parser.h"
+#include "parsers/tz.h"
 #include "parsers/compat.h"
 
 struct parse_ctx {
@@ -168,6 +169,17 @@ cmd_parse(int argc, char **argv)
 		log_warnx("unknown format \"%s\"", format);
 		usage(stderr);
 		return 1;
+	}
+	if (c.parser->local_time) {
+		/* A zone that cannot be loaded is not a log_format problem. */
+		struct ts_zone *z = ts_zone_load(po.timezone, err, sizeof(err));
+
+		if (z == NULL) {
+			log_warnx("%s%s", err,
+			    po.timezone ? " (from --timezone)" : "");
+			return 1;
+		}
+		ts_zone_free(z);
 	}
 	field_table_init(&c.fields);
 	po.fields = &c.fields;

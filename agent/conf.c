@@ -320,6 +320,16 @@ compile_input(struct conf_ctx *x, struct conf_input *in,
 			return;
 		}
 		ts_zone_free(z);
+	} else if (in->parser->local_time) {
+		/* $TZ or the host's zone: its problem is not the format's. */
+		if ((z = ts_zone_load(NULL, err, sizeof(err))) == NULL) {
+			conf_error(x, s,
+			    "input '%s': %s; set 'timezone' for it, or fix the "
+			    "environment",
+			    in->name, err);
+			return;
+		}
+		ts_zone_free(z);
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.log_format = in->log_format;
@@ -335,6 +345,13 @@ compile_input(struct conf_ctx *x, struct conf_input *in,
 		return;
 	}
 	in->produces = in->parser->produces(in->prog);
+	if (!(in->produces & (UINT64_C(1) << FIELD_TIME)))
+		conf_warn(x, v[I_LOG_FORMAT].s ? v[I_LOG_FORMAT].s : s,
+		    "'log_format'%s has no time ($time_local, $time_iso8601, "
+		    "$msec; gunicorn %%(t)s): dry-run cannot place its lines in "
+		    "time and skips them; the live agent stamps them with the "
+		    "time they are read",
+		    where);
 }
 
 static void

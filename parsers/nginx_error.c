@@ -493,6 +493,7 @@ nginx_error_parse(
 const struct parser nginx_error_parser = {
 	.name = "nginx_error",
 	.skip_reason = "not an nginx error log line",
+	.local_time = true,
 	.default_format = NULL,
 	.compile = nginx_error_compile,
 	.prog_free = nginx_error_prog_free,

@@ -154,6 +154,13 @@ struct parser {
 	const char *default_format; /* log_format when none is given, or NULL */
 	const char *skip_reason;    /* "not an nginx access log line" */
 	/*
+	 * True for formats whose timestamps carry no zone (nginx's error
+	 * log, uwsgi): compile loads opts->timezone, or with none $TZ or the
+	 * host's zone, and fails when that zone cannot be loaded. Callers
+	 * load the zone first to report that failure as what it is.
+	 */
+	bool local_time;
+	/*
 	 * Build a program from opts. On failure returns NULL and writes a
 	 * message into err ("column 12: unbalanced quote").
 	 */

@@ -444,6 +444,7 @@ uwsgi_parse(
 const struct parser uwsgi_parser = {
 	.name = "uwsgi",
 	.skip_reason = "not a uwsgi log line",
+	.local_time = true,
 	.default_format = NULL,
 	.compile = uwsgi_compile,
 	.prog_free = uwsgi_prog_free,
