@@ -308,13 +308,28 @@ is_jump(int64_t from, int64_t to)
 }
 
 /*
+ * Does next, the line after a jump from last to p, confirm it? Unless it
+ * goes back across the jump by more than REPLAY_JUMP_MS: a sparse log (an
+ * error log with a line every quarter of an hour) jumps at every line,
+ * and each following line confirms the one before.
+ */
+static bool
+confirms(int64_t last, int64_t p, int64_t next)
+{
+	if (p > last)
+		return next >= p - REPLAY_JUMP_MS;
+	return next <= p + REPLAY_JUMP_MS;
+}
+
+/*
  * The time of a parsed event that has one, against the stream's: the
  * reading of an ambiguous local time nearer the line before; then the
- * verdict on a pending jump, which this line confirms (it is near the
- * jump's time: a gap, a host down for a week, the next rotated file) or
- * refutes (the jump was one wild line, 9999 or 1970: counted out of time
- * and placed at the time of the line before it); then this line itself
- * may be a jump, left pending until the next line.
+ * verdict on a pending jump, which this line confirms (it goes on from
+ * the jump's time: a gap, a host down for a week, the next rotated file, a
+ * sparse log) or refutes (it goes back across the jump: the jump was one
+ * wild line, 9999 or 1970, counted out of time and placed at the time of
+ * the line before it); then this line itself may be a jump, left pending
+ * until the next line.
  *
  * XXX: one line decides. Two wild lines in a row that agree with each
  * other pass as a gap; a jump that no timed line follows (the last line of
@@ -331,7 +346,7 @@ stream_time(struct stream *s, struct log_event *ev)
 	event_pick_time(ev, s->last_ms);
 	if (p != NULL) {
 		s->pending = NULL;
-		if (!is_jump(p->time_ms, ev->time_ms)) {
+		if (confirms(s->last_ms, p->time_ms, ev->time_ms)) {
 			s->last_ms = p->time_ms;
 		} else {
 			if (s->st.out_of_time++ == 0)

@@ -26,8 +26,8 @@
 /*
  * A line dated more than this ahead of (or behind) the line before it in
  * its input is a jump: it is taken only when the line after it confirms
- * it (is within this much of it); otherwise it is out of time, counted,
- * and placed at the time of the line before it.
+ * it (does not go back across it by more than this); otherwise it is out
+ * of time, counted, and placed at the time of the line before it.
  */
 #define REPLAY_JUMP_MS (5 * 60 * 1000)
 

@@ -3,8 +3,8 @@
 #  - a line dated far ahead of its neighbours (9999, 2031) does not move the
 #    clock: the 5xx burst after it fires, and the line is counted per input
 #    as out of time; so is a line dated 1970 in the middle;
-#  - a genuine gap (a host down for days, or the next rotated file starting
-#    days later) is not mistaken for a wild line;
+#  - a genuine gap (a host down for days, the next rotated file starting
+#    days later, a sparse log) is not mistaken for a wild line;
 #  - a steady error stream in a zone-less nginx error log goes on through
 #    both changes of the year (Europe/Berlin, Australia/Sydney,
 #    America/Santiago) without resolving or dropping a line;
@@ -105,6 +105,15 @@ grep -Eq "^  web .*out of time" "$tmp/rot.out" && fail "rotation gap: taken for 
 access "${l[@]}" "$((t0 + gap - 60)):200" "${b[@]}" >"$tmp/access.log"
 dry "$tmp/gap1.out" "$tmp/web.conf" "$tmp/access.log"
 grep -Eq "^  web .*out of time" "$tmp/gap1.out" && fail "gap with one line first: taken for a wild line"
+
+# A sparse log, a line every 11 minutes: every line is a jump, and each is
+# confirmed by the next.
+mapfile -t l < <(seq_lines "$t0" 12 660 200)
+mapfile -t b < <(seq_lines $((t0 + 12 * 660)) 30 1 500)
+access "${l[@]}" "${b[@]}" >"$tmp/access.log"
+dry "$tmp/sparse.out" "$tmp/web.conf" "$tmp/access.log"
+grep -Eq "^  web .*out of time" "$tmp/sparse.out" && fail "sparse log: taken for wild lines: $(grep '^  web' "$tmp/sparse.out")"
+grep -q "FIRING   errors" "$tmp/sparse.out" || fail "sparse log: the burst did not fire"
 
 # 4. Clock changes: one error a second... every 10 s, in local time as
 #    nginx writes it, across each change of the year; window 5m holds 30.
