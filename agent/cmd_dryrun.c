@@ -64,7 +64,11 @@ usage(FILE *f)
 	    "[--plot FILE.svg] LOG...\n"
 	    "Replay archived logs (plain or .gz) through the rules and print "
 	    "the alerts\nthat would have been sent. TIME is ISO 8601, e.g. "
-	    "2026-11-22T14:00:00Z.\n");
+	    "2026-11-22T14:00:00Z.\n"
+	    "A line dated more than 5 min from the lines around it is "
+	    "counted per input as\nout of time and placed at the line "
+	    "before; a line with no time and none before\nit is counted "
+	    "as without a time and not replayed.\n");
 }
 
 static bool

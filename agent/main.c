@@ -33,7 +33,8 @@ static const struct command {
 	{ "dry-run", cmd_dryrun,
 	    "dry-run [-c FILE] [--json] [--from T] [--to T] [--rule NAME]...\n"
 	    "\t\t[--input NAME=LOG]... [--plot FILE.svg] LOG...\n"
-	    "\t\treplay archived logs (plain or .gz) through the rules" },
+	    "\t\treplay archived logs (plain or .gz) through the rules;\n"
+	    "\t\tlines out of time or without a time are counted per input" },
 	{ "parse", cmd_parse,
 	    "parse --format NAME [--log-format STR] [FILE...]\n"
 	    "\t\tprint each record as a JSON object with its fields" },
