@@ -98,7 +98,7 @@ DEB_BUILD := build-essential pkg-config libpcre2-dev libcurl4-openssl-dev \
 DEB_TEST  := nginx gunicorn python3-gunicorn python3-gevent uwsgi-core \
 	uwsgi-plugin-python3 curl procps python3
 DEB_FUZZ  := clang libclang-rt-14-dev
-DEB_BENCH := isal gzip
+DEB_BENCH := isal gzip mawk
 deps:
 	@tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 deps-build:

@@ -137,3 +137,26 @@ line "igzip -dc | wc -l (gz)" "$t_iz" "$t_zc"
 line "klaxon dry-run (gz)" "$t_dz" "$t_zc"
 line "  ... against igzip alone" "$t_dz" "$t_iz"
 echo "(ratio: time / the baseline above it; $("$klaxon" version))"
+
+# --- against awk: the same lines, comparable rules ---------------------------
+# tests/bench/rules.awk does seven of the ten rules (no p99, distinct,
+# absent or breakdown) with mawk, the awk a shell script on a host would
+# use, on the BENCH_LINES-line file; dry-run runs all ten on the same file.
+# Timed side by side, best of 3 each.
+if command -v mawk >/dev/null; then
+	awk_rules() { mawk -f "$here/rules.awk" "$1"; }
+	t_w1=$(best_of_3 wc -l "$nginx_log")
+	t_k1=$(best_of_3 dry "$nginx_log")
+	t_a1=$(best_of_3 awk_rules "$nginx_log")
+	echo
+	printf 'bench: against awk, %s lines (tests/bench/rules.awk: 7 of the 10 rules)\n' "$n"
+	printf '%-28s %8s %12s %9s\n' what seconds lines/s "x wc -l"
+	for w in "wc -l:$t_w1" "klaxon dry-run (10 rules):$t_k1" "mawk (7 rules):$t_a1"; do
+		awk -v l="${w%:*}" -v t="${w##*:}" -v base="$t_w1" -v n="$n" \
+		    'BEGIN { printf "%-28s %8.3f %12.0f %8.1fx\n", l, t, n / t, t / base }'
+	done
+	awk -v a="$t_a1" -v k="$t_k1" \
+	    'BEGIN { printf "(mawk takes %.1fx the time of klaxon dry-run on the same lines)\n", a / k }'
+else
+	echo "bench: mawk missing, no awk comparison (apt-get install mawk)"
+fi
