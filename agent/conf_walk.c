@@ -196,7 +196,10 @@ read_text(struct conf_ctx *x, const config_setting_t *s,
 	}
 	if (k->type != K_DURATION)
 		return 0;
-	if ((ms = rule_parse_duration(text)) < 0) {
+	/* A number too long to hold is out of range, not junk. */
+	if ((ms = rule_parse_duration(text)) == RULE_DURATION_TOO_LONG)
+		ms = INT64_MAX;
+	if (ms < 0) {
 		conf_error(x, s,
 		    "'%s'%s: bad duration \"%s\" (write 90s, 5m, "
 		    "1h, 2d)",

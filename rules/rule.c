@@ -246,7 +246,8 @@ compile_window(struct rule_cctx *c, bool value_ok, double q)
 		    d->name ? d->name : "?");
 		return;
 	}
-	ms = rule_duration_key(c, d->window, "window", &d->window_loc, -1);
+	ms = rule_duration_key(
+	    c, d->window, "window", &d->window_loc, -1, WINDOW_MS_MAX);
 	if (ms < 0 || !value_ok)
 		return;
 	if (window_spec_init(&c->r->spec, c->r->kind, q, ms) < 0)

@@ -129,7 +129,22 @@ double rule_threshold(const struct rule *r);
 /* True when a and b have the same definition (window state may carry). */
 bool rule_same(const struct rule *a, const struct rule *b);
 
-/* Parse "90s", "5m", "1h", "2d", "1h30m" into ms; -1 on error. */
+/*
+ * Durations: no key takes more than RULE_DURATION_MS_MAX (a year), and
+ * each key has its own maximum below it: window WINDOW_MS_MAX (31d, what
+ * the window code supports); for, keep_firing_for and repeat
+ * RULE_STATE_MS_MAX (7d: longer is a mistake, and keeps the engine's
+ * clock sums far from int64 overflow).
+ */
+#define RULE_DURATION_MS_MAX   (366LL * 86400 * 1000)
+#define RULE_STATE_MS_MAX      (7LL * 86400 * 1000)
+#define RULE_DURATION_TOO_LONG (-2)
+
+/*
+ * Parse "90s", "5m", "1h", "2d", "1h30m" into ms. -1 on junk,
+ * RULE_DURATION_TOO_LONG when well formed but over RULE_DURATION_MS_MAX
+ * (however many digits: nothing overflows).
+ */
 int64_t rule_parse_duration(const char *s);
 
 #endif /* RULES_RULE_H */

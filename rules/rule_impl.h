@@ -142,9 +142,12 @@ struct expr *rule_compile_expr(struct rule_cctx *c, const char *src,
  * rule_parse.c. Each reads its keys from c->d, fills c->r and reports
  * through rule_add_err.
  */
-/* A duration key: -1 (reported) on error, dflt when s is NULL. */
+/*
+ * A duration key: -1 (reported) on error or when over max_ms (reported
+ * naming the key and the maximum), dflt when s is NULL.
+ */
 int64_t rule_duration_key(struct rule_cctx *c, const char *s, const char *key,
-    const struct rule_loc *loc, int64_t dflt);
+    const struct rule_loc *loc, int64_t dflt, int64_t max_ms);
 /* value -> r->kind, r->value_field, r->ratio and *q (the quantile); false
  * after reporting. */
 bool rule_compile_value(struct rule_cctx *c, double *q);

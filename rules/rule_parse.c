@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "rules/rule_impl.h"
+#include "rules/template.h"
 #include "parsers/compat.h"
 
 static const char *const severities[] = { "info", "warning", "error",
@@ -55,11 +56,17 @@ rule_parse_duration(const char *s)
 		{ 's', 1000 } };
 	int64_t total = 0;
 	size_t next = 0; /* units must come in decreasing order, once each */
+	bool too_long = false;
 
 	if (s == NULL || *s == '\0')
 		return -1;
 	if (strcmp(s, "0") == 0)
 		return 0;
+	/*
+	 * Any number over the maximum is "too long", not junk, so the digits
+	 * saturate instead of failing; the whole string is still read, so
+	 * junk after a long number is reported as junk.
+	 */
 	while (*s != '\0') {
 		int64_t n = 0, part;
 		size_t u;
@@ -67,9 +74,8 @@ rule_parse_duration(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return -1;
 		while (isdigit((unsigned char)*s)) {
-			if (__builtin_mul_overflow(n, 10, &n) ||
-			    __builtin_add_overflow(n, *s - '0', &n))
-				return -1;
+			if (n <= RULE_DURATION_MS_MAX)
+				n = n * 10 + (*s - '0');
 			s++;
 		}
 		for (u = next; u < NELEM(units); u++) {
@@ -78,24 +84,37 @@ rule_parse_duration(const char *s)
 		}
 		if (u == NELEM(units))
 			return -1;
-		if (__builtin_mul_overflow(n, units[u].ms, &part) ||
-		    __builtin_add_overflow(total, part, &total))
-			return -1;
+		/* n <= 10 * max + 9 and total <= max: no overflow below. */
+		if (n > RULE_DURATION_MS_MAX)
+			too_long = true;
+		else if ((part = n * units[u].ms) > RULE_DURATION_MS_MAX)
+			too_long = true;
+		else if ((total += part) > RULE_DURATION_MS_MAX)
+			too_long = true;
+		if (too_long)
+			total = 0;
 		next = u + 1;
 		s++;
 	}
-	return total;
+	return too_long ? RULE_DURATION_TOO_LONG : total;
 }
 
 int64_t
 rule_duration_key(struct rule_cctx *c, const char *s, const char *key,
-    const struct rule_loc *loc, int64_t dflt)
+    const struct rule_loc *loc, int64_t dflt, int64_t max_ms)
 {
+	char text[32];
 	int64_t ms;
 
 	if (s == NULL)
 		return dflt;
 	ms = rule_parse_duration(s);
+	if (ms == RULE_DURATION_TOO_LONG || ms > max_ms) {
+		template_format_duration(max_ms, text, sizeof(text));
+		rule_add_err(c->es, loc, "%s: \"%s\" is too long (at most %s)",
+		    key, s, text);
+		return -1;
+	}
 	if (ms < 0)
 		rule_add_err(c->es, loc,
 		    "%s: bad duration \"%s\" (like \"90s\", \"5m\", \"1h30m\", "
@@ -185,11 +204,12 @@ rule_compile_conds(struct rule_cctx *c)
 		    "min_count: must be 0 or more, got %lld", d->min_count);
 	}
 	r->min_count = d->min_count < 0 ? 1 : (uint64_t)d->min_count;
-	r->for_ms = rule_duration_key(c, d->for_, "for", &d->for_loc, 0);
+	r->for_ms = rule_duration_key(
+	    c, d->for_, "for", &d->for_loc, 0, RULE_STATE_MS_MAX);
 	r->keep_firing_ms = rule_duration_key(c, d->keep_firing_for,
-	    "keep_firing_for", &d->keep_firing_for_loc, 0);
-	r->repeat_ms =
-	    rule_duration_key(c, d->repeat, "repeat", &d->repeat_loc, 0);
+	    "keep_firing_for", &d->keep_firing_for_loc, 0, RULE_STATE_MS_MAX);
+	r->repeat_ms = rule_duration_key(
+	    c, d->repeat, "repeat", &d->repeat_loc, 0, RULE_STATE_MS_MAX);
 }
 
 /* --- the value aggregate --------------------------------------------- */

@@ -480,9 +480,18 @@ test_parse_duration(void **state)
 		{ " 5m", -1 },
 		{ "5m ", -1 },
 		{ "5ms", -1 },
-		{ "106751991168d", -1 }, /* overflows int64 ms */
-		{ "106751991167d", INT64_C(9223372036828800000) },
-		{ "99999999999999999999s", -1 },
+		{ "366d", INT64_C(31622400000) }, /* RULE_DURATION_MS_MAX */
+		{ "365d23h59m60s", INT64_C(31622400000) },
+		/* Past the maximum, and past int64 ms (issue 8): too long. */
+		{ "366d1s", RULE_DURATION_TOO_LONG },
+		{ "106751991167d", RULE_DURATION_TOO_LONG },
+		{ "106751991168d", RULE_DURATION_TOO_LONG },
+		{ "9223372036854775807s", RULE_DURATION_TOO_LONG },
+		{ "9223372036854775808s", RULE_DURATION_TOO_LONG },
+		{ "99999999999999999999s", RULE_DURATION_TOO_LONG },
+		{ "2562047788015216h1s", RULE_DURATION_TOO_LONG },
+		{ "00000000000000000000000000005m", 300000 },
+		{ "99999999999999999999x", -1 }, /* junk first */
 	};
 
 	(void)state;
@@ -646,7 +655,32 @@ test_compile_errors(void **state)
 			.sources = "access",
 			.window = "32d",
 			.alert_if = "> 1" } },
-		    1, { { 14, "window: \"32d\" out of range" } }, 1 },
+		    1, { { 14, "window: \"32d\" is too long (at most 31d)" } },
+		    1 },
+		{ "window too short",
+		    { { .name = "r",
+			.sources = "access",
+			.window = "0s",
+			.alert_if = "> 1" } },
+		    1, { { 14, "window: \"0s\" out of range (1s to 31d)" } },
+		    1 },
+		{ "state durations too long (issue 8)",
+		    { { .name = "r",
+			.sources = "access",
+			.window = "5m",
+			.alert_if = "> 1",
+			.for_ = "8d",
+			.keep = "106751991167d",
+			.repeat = "9223372036854775807s" } },
+		    1,
+		    { { 18, "for: \"8d\" is too long (at most 7d)" },
+			{ 19,
+			    "keep_firing_for: \"106751991167d\" is too long "
+			    "(at most 7d)" },
+			{ 20,
+			    "repeat: \"9223372036854775807s\" is too long "
+			    "(at most 7d)" } },
+		    3 },
 		{ "unknown aggregate",
 		    { { .name = "r",
 			.sources = "access",
