@@ -52,6 +52,22 @@ usage(FILE *f)
 		   "\nSee klaxon(8) and README.md.\n");
 }
 
+/*
+ * An error, not a warning: nothing was done. The exit status is that of
+ * every usage error (klaxon(8), EXIT STATUS), and the hint names the
+ * commands instead of repeating the whole usage.
+ */
+static void
+unknown_command(const char *name)
+{
+	fprintf(stderr, "klaxon: unknown command '%s'\nusage: klaxon COMMAND "
+			"[ARGS]; commands: ",
+	    name);
+	for (size_t i = 0; i < NELEM(commands); i++)
+		fprintf(stderr, "%s, ", commands[i].name);
+	fprintf(stderr, "version (klaxon --help tells more)\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,7 +103,6 @@ main(int argc, char **argv)
 		    "yet: try rules with klaxon dry-run on archived logs");
 		return 1;
 	}
-	log_warnx("unknown command \"%s\"", argv[1]);
-	usage(stderr);
+	unknown_command(argv[1]);
 	return 1;
 }
