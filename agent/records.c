@@ -8,14 +8,29 @@
  * other buffer, so the view handed out stays valid until the next push.
  * Overflow past cap cuts the record (EVENT_TRUNCATED) but keeps consuming
  * its continuation lines, so one huge traceback is still one event.
+ *
+ * Cutting keeps both ends, because a traceback says what happened in its
+ * last line. When a record first overflows, its first half (up to the
+ * last line break there, so whole lines) stays in buf[cur] as the head;
+ * everything after it goes through a ring holding the last ring_cap
+ * bytes. When the record is handed out, the ring is unrolled behind the
+ * head, from its first line break on (whole lines again, unless a
+ * single line fills it), with a marker line between that counts the
+ * bytes cut. ring_cap = cap - cap / 2 - MARK_MAX, so head + marker + tail
+ * always fits in cap, and since the record overflowed, the ring has
+ * wrapped: the marker always stands for bytes really cut.
  */
 #include "agent/records.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parsers/compat.h"
+
+/* Room for "\n[... N bytes cut ...]\n" with a 20-digit N. */
+#define MARK_MAX 48
 
 int
 records_init(struct records *r, const struct parser *parser,
@@ -27,9 +42,13 @@ records_init(struct records *r, const struct parser *parser,
 	if (parser->is_continuation == NULL)
 		return 0;
 	r->cap = rec_max ? rec_max : RECORDS_MAX_DEFAULT;
+	if (r->cap < RECORDS_MAX_MIN)
+		r->cap = RECORDS_MAX_MIN;
+	r->ring_cap = r->cap - r->cap / 2 - MARK_MAX;
 	r->buf[0] = malloc(r->cap);
 	r->buf[1] = malloc(r->cap);
-	if (r->buf[0] == NULL || r->buf[1] == NULL) {
+	r->ring = malloc(r->ring_cap);
+	if (r->buf[0] == NULL || r->buf[1] == NULL || r->ring == NULL) {
 		records_release(r);
 		errno = ENOMEM;
 		return -1;
@@ -42,21 +61,94 @@ records_release(struct records *r)
 {
 	free(r->buf[0]);
 	free(r->buf[1]);
-	r->buf[0] = r->buf[1] = NULL;
+	free(r->ring);
+	r->buf[0] = r->buf[1] = r->ring = NULL;
 }
 
-/* Append bytes to the pending record, cutting at cap. */
+/* Keep the last ring_cap bytes of everything fed after the head. */
+static void
+ring_feed(struct records *r, const char *p, size_t len)
+{
+	size_t n;
+
+	r->after_head += len;
+	if (len >= r->ring_cap) {
+		memcpy(r->ring, p + len - r->ring_cap, r->ring_cap);
+		r->ring_pos = 0;
+		r->ring_len = r->ring_cap;
+		return;
+	}
+	n = r->ring_cap - r->ring_pos;
+	if (n > len)
+		n = len;
+	memcpy(r->ring + r->ring_pos, p, n);
+	memcpy(r->ring, p + n, len - n);
+	r->ring_pos = (r->ring_pos + len) % r->ring_cap;
+	r->ring_len = r->ring_len + len > r->ring_cap ? r->ring_cap :
+							r->ring_len + len;
+}
+
+/*
+ * The record overflows: keep its first half, to the last line break in
+ * it when there is one past the head's first quarter, and start the
+ * ring with the rest.
+ */
+static void
+start_cutting(struct records *r)
+{
+	const char *b = r->buf[r->cur];
+	size_t half = r->cap / 2, h = r->len < half ? r->len : half;
+	const char *nl = memrchr(b, '\n', h);
+
+	if (nl != NULL && (size_t)(nl - b) > half / 4)
+		h = (size_t)(nl - b);
+	r->cutting = true;
+	r->flags |= EVENT_TRUNCATED;
+	r->ring_len = r->ring_pos = 0;
+	r->after_head = 0;
+	ring_feed(r, b + h, r->len - h);
+	r->len = h;
+}
+
+/* Append bytes to the pending record. */
 static void
 append(struct records *r, const char *p, size_t len)
 {
-	size_t room = r->cap - r->len;
-
-	if (len > room) {
-		len = room;
-		r->flags |= EVENT_TRUNCATED;
+	if (!r->cutting && len > r->cap - r->len)
+		start_cutting(r);
+	if (r->cutting) {
+		ring_feed(r, p, len);
+		return;
 	}
 	memcpy(r->buf[r->cur] + r->len, p, len);
 	r->len += len;
+}
+
+/*
+ * A cut record is complete: head, marker line, then the ring unrolled
+ * from its first line break (when that leaves most of it).
+ */
+static void
+finish_cut(struct records *r)
+{
+	char *b = r->buf[r->cur], *tail = b + r->len + MARK_MAX;
+	size_t old = r->ring_len == r->ring_cap ? r->ring_pos : 0;
+	size_t first = r->ring_len - old, tlen = r->ring_len, skip = 0;
+	const char *nl;
+	int m;
+
+	memcpy(tail, r->ring + old, first);
+	memcpy(tail + first, r->ring, r->ring_len - first);
+	nl = memchr(tail, '\n', tlen);
+	if (nl != NULL && (size_t)(nl - tail) < tlen / 2)
+		skip = (size_t)(nl - tail) + 1;
+	m = snprintf(b + r->len, MARK_MAX, "\n[... %llu bytes cut ...]\n",
+	    (unsigned long long)(r->after_head - (tlen - skip)));
+	if (m < 0 || m >= MARK_MAX)
+		m = 0; /* cannot happen: 20 digits fit */
+	memmove(b + r->len + (size_t)m, tail + skip, tlen - skip);
+	r->len += (size_t)m + tlen - skip;
+	r->cutting = false;
 }
 
 static void
@@ -65,6 +157,7 @@ start(struct records *r, const char *line, size_t len, uint32_t flags)
 	r->len = 0;
 	r->flags = flags;
 	r->pending = true;
+	r->cutting = false;
 	append(r, line, len);
 }
 
@@ -97,6 +190,8 @@ records_push(struct records *r, const char *line, size_t len, uint32_t flags,
 		start(r, line, len, flags);
 		return false;
 	}
+	if (r->cutting)
+		finish_cut(r);
 	done = r->cur;
 	*out = sv_make(r->buf[done], r->len);
 	*out_flags = r->flags;
@@ -110,6 +205,8 @@ records_flush(struct records *r, struct sv *out, uint32_t *out_flags)
 {
 	if (!r->pending)
 		return false;
+	if (r->cutting)
+		finish_cut(r);
 	*out = sv_make(r->buf[r->cur], r->len);
 	*out_flags = r->flags;
 	r->pending = false;

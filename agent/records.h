@@ -11,8 +11,13 @@
  *
  * Single-line formats pass straight through without a copy. Multi-line
  * records are copied into one of two buffers of rec_max bytes (swapped,
- * so the returned record stays valid while the next one is collected);
- * what does not fit is cut and the record flagged EVENT_TRUNCATED.
+ * so the returned record stays valid while the next one is collected).
+ * A record that does not fit keeps its head (about the first half: the
+ * head line and the first frames of a traceback) and its tail (the last
+ * lines, which hold the final "SomeError: message" a rule wants), joined
+ * by a line "[... N bytes cut ...]", N counting every byte of the record
+ * not handed out; it is flagged EVENT_TRUNCATED and is never longer than
+ * rec_max.
  */
 #ifndef AGENT_RECORDS_H
 #define AGENT_RECORDS_H
@@ -24,20 +29,31 @@
 #include "parsers/parser.h"
 
 #define RECORDS_MAX_DEFAULT (64 * 1024)
+#define RECORDS_MAX_MIN	    1024 /* a smaller rec_max is raised to this */
 
 struct records {
 	const struct parser *parser;
 	const struct parser_prog *prog;
 	char *buf[2];	 /* multi-line only */
 	size_t cap;	 /* bytes per buffer */
-	size_t len;	 /* bytes in the pending record (buf[cur]) */
+	size_t len;	 /* bytes in the pending record (buf[cur]): its head
+			    once cutting */
 	unsigned cur;	 /* buffer of the pending record */
 	bool pending;	 /* a head line is buffered */
+	bool cutting;	 /* the pending record overflowed: tail in ring */
 	uint32_t flags;	 /* EVENT_* of the pending record */
+	char *ring;	 /* the last ring_cap bytes after the head */
+	size_t ring_cap;
+	size_t ring_len; /* bytes in the ring, at most ring_cap */
+	size_t ring_pos; /* where the next byte goes */
+	uint64_t after_head; /* bytes of the record after its head */
 	uint64_t orphans; /* continuation lines with no head before them */
 };
 
-/* Set up for parser/prog (borrowed). 0, or -1 with errno on ENOMEM. */
+/*
+ * Set up for parser/prog (borrowed); rec_max 0 means RECORDS_MAX_DEFAULT.
+ * 0, or -1 with errno on ENOMEM.
+ */
 int records_init(struct records *r, const struct parser *parser,
     const struct parser_prog *prog, size_t rec_max);
 void records_release(struct records *r);

@@ -314,18 +314,132 @@ test_records_cap(void **state)
 	uint32_t fl;
 
 	(void)state;
+	/* A cap below the minimum is raised to it. */
 	assert_int_equal(records_init(&r, &multi, NULL, 32), 0);
+	assert_int_equal(r.cap, RECORDS_MAX_MIN);
 	assert_false(records_push(&r, "[a] head", 8, 0, &out, &fl));
 	for (int i = 0; i < 100; i++)
 		assert_false(
 		    records_push(&r, " continuation line", 18, 0, &out, &fl));
 	assert_true(records_push(&r, "[b] next", 8, 0, &out, &fl));
-	assert_int_equal(out.len, 32);
+	assert_true(out.len <= RECORDS_MAX_MIN);
 	assert_true(fl & EVENT_TRUNCATED);
+	/* 8 + 100 * 19 bytes: whole lines at both ends, the rest counted. */
+	assert_true(sv_starts_with(out, "[a] head\n continuation line\n"));
+	assert_memory_equal(out.p + out.len - 19, "\n continuation line", 19);
+	{
+		const char *m = memmem(out.p, out.len, "\n[... ", 6);
+		const char *e;
+		unsigned long long cut;
+
+		assert_non_null(m);
+		cut = strtoull(m + 6, NULL, 10);
+		e = memchr(m + 1, '\n', (size_t)(out.p + out.len - m - 1));
+		assert_non_null(e);
+		assert_int_equal(out.len - (size_t)(e + 1 - m) + cut, 1908);
+		assert_int_equal((cut - 1) % 19, 0); /* whole lines, 2 breaks */
+	}
 	assert_true(records_flush(&r, &out, &fl));
 	assert_true(sv_eq_cstr(out, "[b] next"));
 	assert_false(fl & EVENT_TRUNCATED);
 	records_release(&r);
+}
+
+/*
+ * Issue 8: a traceback longer than the record cap keeps its head (the
+ * gunicorn line and the first frames) and its tail (the last frames and
+ * the final "SomeError: message" line a rule wants), with a marker of
+ * what was cut between, and the record is still one gunicorn_error event.
+ * The traceback follows Python's format (traceback.format_exception): a
+ * chained exception, then frames of two lines each, deep enough (a
+ * middleware stack around a recursive serializer) to pass 64 KiB.
+ */
+static void
+test_records_cut_keeps_tail(void **state)
+{
+	static const char head[] = "[2026-11-22 14:46:12 +0000] [25238] "
+				   "[ERROR] Error handling request /api/sync";
+	static const char last[] = "psycopg2.OperationalError: could not "
+				   "connect to server: Connection refused";
+	struct parser_prog *prog;
+	struct log_event ev;
+	struct records r;
+	struct sv out, tb;
+	uint32_t fl;
+	char line[256];
+	const char *mark, *after;
+	size_t total = sizeof(head) - 1;
+
+	(void)state;
+	prog = testutil_compile(&gunicorn_error_parser, NULL, NULL, NULL);
+	assert_int_equal(records_init(&r, &gunicorn_error_parser, prog, 0), 0);
+	assert_false(records_push(&r, head, strlen(head), 0, &out, &fl));
+#define PUSH(...)                                                              \
+	do {                                                                   \
+		int n_ = snprintf(line, sizeof(line), __VA_ARGS__);            \
+		assert_false(records_push(                                     \
+		    &r, line, (size_t)n_, 0, &out, &fl));                      \
+		total += 1 + (size_t)n_;                                       \
+	} while (0)
+	PUSH("Traceback (most recent call last):");
+	PUSH("  File \"/srv/app/venv/lib/python3.11/site-packages/gunicorn/"
+	     "workers/sync.py\", line 135, in handle");
+	PUSH("    self.handle_request(listener, req, client, addr)");
+	for (int i = 0; i < 1200; i++) {
+		PUSH("  File \"/srv/app/api/serializers.py\", line %d, in "
+		     "to_representation",
+		    100 + i % 50);
+		PUSH("    return [self.child.to_representation(item) for item "
+		     "in data]");
+	}
+	PUSH("%s", "");
+	PUSH("During handling of the above exception, another exception "
+	     "occurred:");
+	PUSH("%s", "");
+	PUSH("Traceback (most recent call last):");
+	PUSH("  File \"/srv/app/api/db.py\", line 42, in connect");
+	PUSH("    return psycopg2.connect(dsn, connect_timeout=3)");
+	PUSH("%s", last);
+#undef PUSH
+	assert_true(total > 2 * RECORDS_MAX_DEFAULT);
+	assert_true(records_flush(&r, &out, &fl));
+	assert_true(fl & EVENT_TRUNCATED);
+	assert_true(out.len <= RECORDS_MAX_DEFAULT);
+	assert_true(out.len > RECORDS_MAX_DEFAULT - 512);
+
+	/* Head, marker on a line of its own, whole lines of tail, last. */
+	assert_true(sv_starts_with(out, head));
+	mark = memmem(out.p, out.len, "\n[... ", 6);
+	assert_non_null(mark);
+	assert_non_null(memmem(mark, 40, " bytes cut ...]\n", 16));
+	after = memchr(mark + 1, '\n', (size_t)(out.p + out.len - mark - 1));
+	assert_non_null(after);
+	assert_true(after[1] == ' ');
+	assert_true(out.len > sizeof(last) &&
+	    memcmp(out.p + out.len - (sizeof(last) - 1), last,
+		sizeof(last) - 1) == 0);
+	{
+		unsigned long long cut = strtoull(mark + 5, NULL, 10);
+		size_t marker_len = (size_t)(after + 1 - mark);
+
+		/* kept + cut + marker line = the whole record. */
+		if (out.len - marker_len + cut != total)
+			fail_msg("kept %zu, marker %zu, cut %llu: want %zu",
+			    out.len, marker_len, cut, total);
+	}
+
+	/* Still one event, and its traceback ends with the exception. */
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(gunicorn_error_parser.parse(prog, out.p, out.len,
+			     &ev),
+	    PARSE_OK);
+	tb = ev.text[FIELD_TRACEBACK];
+	assert_true(sv_starts_with(tb, "Traceback (most recent call"));
+	assert_true(tb.len > sizeof(last) &&
+	    memcmp(tb.p + tb.len - (sizeof(last) - 1), last,
+		sizeof(last) - 1) == 0);
+	records_release(&r);
+	gunicorn_error_parser.prog_free(prog);
 }
 
 int
@@ -339,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_reader_missing),
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_cap),
+		cmocka_unit_test(test_records_cut_keeps_tail),
 	};
 	return cmocka_run_group_tests(
 	    tests, testutil_tmpdir_setup, testutil_tmpdir_teardown);
