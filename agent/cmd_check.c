@@ -17,6 +17,7 @@
 #include "agent/cmd.h"
 #include "agent/conf.h"
 #include "rules/rule.h"
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 struct check_count {
@@ -51,6 +52,7 @@ cmd_check(int argc, char **argv)
 	struct check_count n = { 0 };
 	struct conf c;
 	bool verbose = false;
+	size_t nrules;
 	int ch;
 
 	optind = 1;
@@ -83,13 +85,15 @@ cmd_check(int argc, char **argv)
 	}
 	if (conf_load(&c, path, check_report, &n) != 0) {
 		fprintf(stderr, "klaxon check: %u error%s (%s)\n", n.errors,
-		    n.errors == 1 ? "" : "s", path);
+		    log_plural(n.errors), path);
 		return 1;
 	}
 	if (verbose)
 		conf_dump(&c, stdout);
-	printf("klaxon check: ok: %u inputs, %zu rules, %u sinks (%s)\n",
-	    c.ninputs, ruleset_count(c.rules), c.nsinks, path);
+	nrules = ruleset_count(c.rules);
+	printf("klaxon check: ok: %u input%s, %zu rule%s, %u sink%s (%s)\n",
+	    c.ninputs, log_plural(c.ninputs), nrules, log_plural(nrules),
+	    c.nsinks, log_plural(c.nsinks), path);
 	conf_release(&c);
 	return 0;
 }

@@ -228,21 +228,24 @@ summary(struct dryrun *d, const struct replay *rp)
 			continue;
 		engine_rule_stats(d->engine, i, &rs);
 		printf("  %-28s fired %llu time%s, firing ", name,
-		    (unsigned long long)rt->fired, rt->fired == 1 ? "" : "s");
+		    (unsigned long long)rt->fired, log_plural(rt->fired));
 		print_duration(stdout, rt->total_ms);
 		printf(" in all, longest ");
 		print_duration(stdout, rt->longest_ms);
-		printf(", %llu events matched", (unsigned long long)rs.matched);
+		printf(", %llu event%s matched", (unsigned long long)rs.matched,
+		    log_plural(rs.matched));
 		if (rt->open_since != EVENT_TIME_NONE)
 			printf(", still firing at the end");
 		if (rs.overflowed)
-			printf(", %llu events in the overflow group",
-			    (unsigned long long)rs.overflowed);
+			printf(", %llu event%s in the overflow group",
+			    (unsigned long long)rs.overflowed,
+			    log_plural(rs.overflowed));
 		if (rs.regex_ns >= 1000000)
 			printf(", %.0f ms in regexes", (double)rs.regex_ns / 1e6);
 		if (rs.regex_limit_hits)
-			printf(", %llu regex limit hits",
-			    (unsigned long long)rs.regex_limit_hits);
+			printf(", %llu regex limit hit%s",
+			    (unsigned long long)rs.regex_limit_hits,
+			    log_plural(rs.regex_limit_hits));
 		if (rs.quarantined)
 			printf(", QUARANTINED (regex kept hitting its limit)");
 		printf("\n");
@@ -253,11 +256,11 @@ summary(struct dryrun *d, const struct replay *rp)
 
 		if (st->files == 0)
 			continue;
-		printf("  %-28s %llu files, %llu lines, %llu events, "
+		printf("  %-28s %llu file%s, %llu line%s, %llu event%s, "
 		    "%llu failed to parse", d->conf.inputs[i].name,
-		    (unsigned long long)st->files,
-		    (unsigned long long)st->lines,
-		    (unsigned long long)st->events,
+		    (unsigned long long)st->files, log_plural(st->files),
+		    (unsigned long long)st->lines, log_plural(st->lines),
+		    (unsigned long long)st->events, log_plural(st->events),
 		    (unsigned long long)st->bad);
 		if (st->long_lines)
 			printf(", %llu cut at the line cap",
@@ -282,8 +285,9 @@ summary(struct dryrun *d, const struct replay *rp)
 		}
 	}
 	if (es->late)
-		printf("\n%llu events arrived more than the slack out of time "
-		    "order and were dropped\n", (unsigned long long)es->late);
+		printf("\n%llu event%s arrived more than the slack out of time "
+		    "order and %s dropped\n", (unsigned long long)es->late,
+		    log_plural(es->late), es->late == 1 ? "was" : "were");
 }
 
 /* Close the firing spans still open at the end of the replay. */

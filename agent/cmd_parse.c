@@ -112,9 +112,10 @@ parse_file(struct parse_ctx *c, const char *path)
 	if (records_flush(&rs, &rec, &flags))
 		handle(c, rec, flags);
 	if (reader_long_lines(r) > 0)
-		log_warnx("\"%s\": %llu lines longer than %d bytes were cut",
+		log_warnx("\"%s\": %llu line%s longer than %d bytes %s cut",
 		    path, (unsigned long long)reader_long_lines(r),
-		    READER_LINE_MAX_DEFAULT);
+		    log_plural(reader_long_lines(r)), READER_LINE_MAX_DEFAULT,
+		    reader_long_lines(r) == 1 ? "was" : "were");
 	records_release(&rs);
 	if (rc == READER_ERR) {
 		log_warnx("cannot read \"%s\": %s", path, reader_error(r));
@@ -194,9 +195,10 @@ cmd_parse(int argc, char **argv)
 			status = 2;
 	}
 	fflush(stdout);
-	fprintf(stderr, "klaxon parse: %llu events, %llu parse errors, "
+	fprintf(stderr, "klaxon parse: %llu event%s, %llu parse error%s, "
 	    "%llu skipped\n", (unsigned long long)c.events,
-	    (unsigned long long)c.bad, (unsigned long long)c.skipped);
+	    log_plural(c.events), (unsigned long long)c.bad,
+	    log_plural(c.bad), (unsigned long long)c.skipped);
 	c.parser->prog_free(c.prog);
 	return status;
 }

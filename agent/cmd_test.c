@@ -36,6 +36,7 @@
 #include "rules/engine.h"
 #include "rules/rule.h"
 #include "rules/template.h"
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 struct test_run;
@@ -510,9 +511,10 @@ run_file(const char *file, unsigned *passed, unsigned *failed)
 			f++;
 	}
 	if (f == 0)
-		printf("%s: ok, %u case%s\n", file, p, p == 1 ? "" : "s");
+		printf("%s: ok, %u case%s\n", file, p, log_plural(p));
 	else
-		printf("%s: FAILED, %u of %u cases\n", file, f, p + f);
+		printf("%s: FAILED, %u of %u case%s\n", file, f, p + f,
+		    log_plural(p + f));
 	*passed += p;
 	*failed += f;
 	conf_test_release(&t);

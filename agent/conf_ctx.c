@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 static void vreport(struct conf_ctx *x, enum conf_level lvl, const char *file,
@@ -215,8 +216,8 @@ conf_flush(struct conf_ctx *x)
 		free(x->msgs[i].msg);
 	}
 	if (x->dropped > 0) {
-		snprintf(more, sizeof(more), "%zu more messages not shown",
-		    x->dropped);
+		snprintf(more, sizeof(more), "%zu more message%s not shown",
+		    x->dropped, log_plural(x->dropped));
 		x->err(x->arg, CONF_ERROR, x->name, 0, more);
 	}
 	free(x->msgs);

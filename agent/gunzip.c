@@ -27,6 +27,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 #define GZ_IN	    (256 * 1024)
@@ -184,8 +185,10 @@ finish(struct gunzip *g, const char *why)
 	pthread_mutex_lock(&g->mu);
 	if (why != NULL) {
 		g->failed = true;
-		snprintf(g->err, sizeof(g->err), "%s after %llu compressed bytes",
-		    why, (unsigned long long)gunzip_offset(g));
+		snprintf(g->err, sizeof(g->err),
+		    "%s after %llu compressed byte%s", why,
+		    (unsigned long long)gunzip_offset(g),
+		    log_plural(gunzip_offset(g)));
 	}
 	g->done = true;
 	pthread_cond_signal(&g->data);

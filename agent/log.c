@@ -118,8 +118,9 @@ log_limited(struct log_limiter *l, int64_t now_sec, int64_t period_sec,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (l->suppressed)
-		log_warnx("%s (%llu similar messages suppressed)", msg,
-		    (unsigned long long)l->suppressed);
+		log_warnx("%s (%llu similar message%s suppressed)", msg,
+		    (unsigned long long)l->suppressed,
+		    log_plural(l->suppressed));
 	else
 		log_warnx("%s", msg);
 	l->last_sec = now_sec;

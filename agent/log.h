@@ -36,4 +36,15 @@ struct log_limiter {
 void log_limited(struct log_limiter *l, int64_t now_sec, int64_t period_sec,
     const char *fmt, ...) LOG_PRINTF(4, 5);
 
+/*
+ * The plural ending of a count in any human output: "s" unless n is 1, as
+ * in printf("%llu file%s", n, log_plural(n)). Header-only, so modules
+ * that do not link log.c can use it.
+ */
+static inline const char *
+log_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif /* AGENT_LOG_H */

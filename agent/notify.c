@@ -14,6 +14,7 @@
 #include "agent/evjson.h"
 #include "parsers/ts.h"
 #include "rules/template.h"
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 const char *
@@ -151,8 +152,8 @@ notify_text(FILE *f, const struct alert_transition *t, bool detail)
 		}
 		fputc('}', f);
 	}
-	fprintf(f, "  value=%s (threshold %s, %llu events)  ", val, thr,
-	    (unsigned long long)t->count);
+	fprintf(f, "  value=%s (threshold %s, %llu event%s)  ", val, thr,
+	    (unsigned long long)t->count, log_plural(t->count));
 	put_safe(f, t->summary);
 	fputc('\n', f);
 	if (!detail || t->state != ALERT_FIRING)

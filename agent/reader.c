@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "agent/gunzip.h"
 #include "parsers/parser.h"
+#include "agent/log.h"
 #include "parsers/compat.h"
 
 #define READER_BLOCK (256 * 1024)
@@ -126,8 +127,9 @@ source_read(struct reader *r, char *buf, size_t cap)
 		n = read(r->fd, buf, cap);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1) {
-		snprintf(r->err, sizeof(r->err), "%s after %llu bytes",
-		    strerror(errno), (unsigned long long)r->bytes_in);
+		snprintf(r->err, sizeof(r->err), "%s after %llu byte%s",
+		    strerror(errno), (unsigned long long)r->bytes_in,
+		    log_plural(r->bytes_in));
 		return -1;
 	}
 	r->bytes_in += (uint64_t)n;

@@ -104,7 +104,7 @@ head -c 40000 "$ex/logs/access.log.1.gz" >"$tmp/cut.log.gz"
 rc=$?
 [ "$rc" -eq 2 ] || fail "truncated .gz: exit $rc, want 2"
 grep -q "cut.log.gz.*after [0-9]* compressed bytes" "$tmp/cut.out" || fail "truncated .gz: no message naming file and offset"
-grep -Eq "api_access +1 files, [1-9][0-9]+ lines" "$tmp/cut.out" || fail "truncated .gz: lines before the damage not replayed"
+grep -Eq "api_access +1 file, [1-9][0-9]+ lines" "$tmp/cut.out" || fail "truncated .gz: lines before the damage not replayed"
 (cd "$tmp" && "$KLAXON" dry-run -c "$ex/klaxon.conf" --input "api_access=$tmp/nonexistent.log" >"$tmp/miss.out" 2>&1)
 rc=$?
 [ "$rc" -eq 2 ] || fail "missing file: exit $rc, want 2"
@@ -115,7 +115,7 @@ rc=$?
 grep -q "bad.conf:1:" "$tmp/bad.out" || fail "config error does not name file:line"
 (cd "$tmp" && "$KLAXON" dry-run -c "$ex/klaxon.conf" --input "api_access=$ex/logs/gunicorn-access.log" >"$tmp/wrong.out" 2>&1) ||
 	fail "wrong format: dry-run failed"
-grep -Eq "api_access +1 files, [0-9]+ lines, 0 events, [1-9][0-9]* failed to parse" "$tmp/wrong.out" ||
+grep -Eq "api_access +1 file, [0-9]+ lines, 0 events, [1-9][0-9]* failed to parse" "$tmp/wrong.out" ||
 	fail "wrong log_format not reported in the summary"
 grep -q "first failure:" "$tmp/wrong.out" || fail "no sample of the failing lines"
 
