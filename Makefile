@@ -124,11 +124,14 @@ unit: $(UNIT_BIN)
 	    exit $${PIPESTATUS[0]}
 
 # klaxon's own commands on the shipped files: golden `klaxon check` output
-# for broken configs, the default and demo configs, `klaxon test` for
+# for broken configs (and of the command line itself), every option
+# documented in --help and the man page, the default and demo configs,
+# `klaxon test` for
 # every example rule, and the dry-run checks (so that `make asan` runs the
 # reader threads and the replay under the sanitizers too).
 examples: $(B)/klaxon
 	@set -o pipefail; { tests/check/run.sh $(B)/klaxon && \
+	    tests/check/options.sh $(B)/klaxon && \
 	    $(B)/klaxon check -c packaging/etc/klaxon.conf && \
 	    $(B)/klaxon check -c packaging/examples/klaxon.conf && \
 	    $(B)/klaxon test packaging/examples/tests/*.test.conf | \

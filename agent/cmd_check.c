@@ -35,13 +35,18 @@ check_report(void *arg, enum conf_level level, const char *file, int line,
 	conf_print_error(stderr, level, file, line, msg);
 }
 
-static void
-check_usage(FILE *f)
+void
+cmd_check_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: klaxon check [-c FILE] [-v]\n"
-	    "Validate the config (default %s) and its rule files.\n"
-	    "  -v  also list every input, sink and rule\n",
+	    "  Validate the config and its rule files: each problem as "
+	    "\"file:line: message\",\n"
+	    "  exit 1 if there is any.\n"
+	    "  -c, --config FILE    the main config (default %s)\n"
+	    "  -v, --verbose        also list every setting of every input, "
+	    "sink and rule\n"
+	    "  -h, --help           this text\n",
 	    CONF_PATH_DEFAULT);
 }
 
@@ -72,15 +77,15 @@ cmd_check(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'h':
-			check_usage(stdout);
+			cmd_check_usage(stdout);
 			return 0;
 		default:
-			check_usage(stderr);
+			cmd_check_usage(stderr);
 			return 1;
 		}
 	}
 	if (optind != argc) {
-		check_usage(stderr);
+		cmd_check_usage(stderr);
 		return 1;
 	}
 	if (conf_load(&c, path, check_report, &n) != 0) {

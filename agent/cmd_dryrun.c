@@ -55,20 +55,35 @@ struct dryrun {
 	int64_t last_ms;
 };
 
-static void
-usage(FILE *f)
+void
+cmd_dryrun_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: klaxon dry-run [-c FILE] [--json] [--from TIME] [--to TIME]\n"
 	    "                      [--rule NAME]... [--input NAME=LOG]... "
 	    "[--plot FILE.svg] LOG...\n"
-	    "Replay archived logs (plain or .gz) through the rules and print "
-	    "the alerts\nthat would have been sent. TIME is ISO 8601, e.g. "
-	    "2026-11-22T14:00:00Z.\n"
-	    "A line dated more than 5 min from the lines around it is "
-	    "counted per input as\nout of time and placed at the line "
-	    "before; a line with no time and none before\nit is counted "
-	    "as without a time and not replayed.\n");
+	    "  Replay archived logs (plain or .gz) through the rules and print "
+	    "the alerts\n"
+	    "  that would have been sent; nothing is sent. A line dated more "
+	    "than 5 min from\n"
+	    "  the lines around it is counted per input as out of time and "
+	    "placed at the\n"
+	    "  line before; a line with no time and none before it is "
+	    "counted as without\n"
+	    "  a time and not replayed.\n"
+	    "  -c, --config FILE    the main config (default %s)\n"
+	    "  -j, --json           one JSON object per transition, not the "
+	    "timeline\n"
+	    "      --from TIME      replay events from this time on (ISO 8601, "
+	    "e.g.\n"
+	    "                       2026-11-22T14:00:00Z)\n"
+	    "      --to TIME        replay events up to this time\n"
+	    "  -r, --rule NAME      show only this rule (repeatable)\n"
+	    "  -i, --input NAME=LOG read LOG as input NAME (repeatable)\n"
+	    "      --plot FILE.svg  write each rule's value over time as an "
+	    "SVG\n"
+	    "  -h, --help           this text\n",
+	    CONF_PATH_DEFAULT);
 }
 
 static bool
@@ -535,15 +550,15 @@ cmd_dryrun(int argc, char **argv)
 			plot_path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cmd_dryrun_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			cmd_dryrun_usage(stderr);
 			return 1;
 		}
 	}
 	if (optind == argc && ninputs == 0) {
-		usage(stderr);
+		cmd_dryrun_usage(stderr);
 		return 1;
 	}
 	if (conf_load(&d.conf, conf_path, NULL, NULL) == -1)

@@ -32,17 +32,28 @@ struct parse_ctx {
 	uint64_t events, bad, skipped;
 };
 
-static void
-usage(FILE *f)
+void
+cmd_parse_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: klaxon parse --format NAME [--log-format STR] "
 	    "[--timezone ZONE] [FILE...]\n"
-	    "Print each record of FILE (or standard input) as one JSON "
-	    "object.\nFormats:");
+	    "  Print each record of FILE (or standard input) as one JSON "
+	    "object.\n"
+	    "  -f, --format NAME    the log format, one of\n"
+	    "                      ");
 	for (const struct parser *const *p = parser_all(); *p; p++)
 		fprintf(f, " %s", (*p)->name);
-	fprintf(f, "\n");
+	fprintf(f,
+	    "\n"
+	    "  -l, --log-format STR nginx log_format / gunicorn "
+	    "access_log_format, as in the\n"
+	    "                       server's config (default: the format's "
+	    "own)\n"
+	    "  -z, --timezone ZONE  zone of timestamps written without one, "
+	    "e.g. Europe/Berlin\n"
+	    "                       (default: the host's)\n"
+	    "  -h, --help           this text\n");
 }
 
 static void
@@ -155,20 +166,20 @@ cmd_parse(int argc, char **argv)
 			po.timezone = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cmd_parse_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			cmd_parse_usage(stderr);
 			return 1;
 		}
 	}
 	if (format == NULL) {
-		usage(stderr);
+		cmd_parse_usage(stderr);
 		return 1;
 	}
 	if ((c.parser = parser_lookup(format)) == NULL) {
 		log_warnx("unknown format \"%s\"", format);
-		usage(stderr);
+		cmd_parse_usage(stderr);
 		return 1;
 	}
 	if (c.parser->local_time) {

@@ -84,13 +84,16 @@ struct test_run {
 	bool oom;
 };
 
-static void
-test_usage(FILE *f)
+void
+cmd_test_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: klaxon test FILE...\n"
-	    "Run the rule unit tests of each FILE (see "
-	    "packaging/examples/tests).\n");
+	    "  Run the rule unit tests of each FILE: log lines per input, and "
+	    "the alerts\n"
+	    "  expected from them (format: klaxon(8), TEST FILES; examples in\n"
+	    "  packaging/examples/tests). Exit 1 if any case fails.\n"
+	    "  -h, --help           this text\n");
 }
 
 /* "2026-11-22T14:47:00Z", with ".123" only when not a whole second. */
@@ -526,11 +529,11 @@ cmd_test(int argc, char **argv)
 	unsigned passed = 0, failed = 0;
 
 	if (argc < 2) {
-		test_usage(stderr);
+		cmd_test_usage(stderr);
 		return 1;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		test_usage(stdout);
+		cmd_test_usage(stdout);
 		return 0;
 	}
 	for (int i = 1; i < argc; i++)

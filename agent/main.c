@@ -21,35 +21,30 @@
 static const struct command {
 	const char *name;
 	int (*fn)(int, char **);
-	const char *help;
+	void (*usage)(FILE *);
 } commands[] = {
-	{ "check", cmd_check,
-	    "check [-c FILE] [-v]\n"
-	    "\t\tvalidate config and rules: \"file:line: message\", exit 1 on "
-	    "error" },
-	{ "test", cmd_test,
-	    "test FILE...\n"
-	    "\t\trule unit tests: given log lines, expect alerts" },
-	{ "dry-run", cmd_dryrun,
-	    "dry-run [-c FILE] [--json] [--from T] [--to T] [--rule NAME]...\n"
-	    "\t\t[--input NAME=LOG]... [--plot FILE.svg] LOG...\n"
-	    "\t\treplay archived logs (plain or .gz) through the rules;\n"
-	    "\t\tlines out of time or without a time are counted per input" },
-	{ "parse", cmd_parse,
-	    "parse --format NAME [--log-format STR] [FILE...]\n"
-	    "\t\tprint each record as a JSON object with its fields" },
+	{ "check", cmd_check, cmd_check_usage },
+	{ "test", cmd_test, cmd_test_usage },
+	{ "dry-run", cmd_dryrun, cmd_dryrun_usage },
+	{ "parse", cmd_parse, cmd_parse_usage },
 };
 
+/* Every command with every option: each command's own usage text. */
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: klaxon COMMAND [ARGS]\n\n"
-		   "klaxon tails nginx, gunicorn and uwsgi logs and alerts "
-		   "on what they mean.\n\nCommands:\n");
-	for (size_t i = 0; i < NELEM(commands); i++)
-		fprintf(f, "  klaxon %s\n", commands[i].help);
-	fprintf(f, "  klaxon version\n\t\tprint the version\n"
-		   "\nSee klaxon(8) and README.md.\n");
+	fprintf(f, "klaxon tails nginx, gunicorn and uwsgi logs and alerts "
+		   "on what they mean.\n"
+		   "usage: klaxon COMMAND [ARGS]; the commands:\n\n");
+	for (size_t i = 0; i < NELEM(commands); i++) {
+		commands[i].usage(f);
+		fputc('\n', f);
+	}
+	fprintf(f, "usage: klaxon version\n"
+		   "  Print the version (also --version).\n\n"
+		   "usage: klaxon help\n"
+		   "  This text (also --help, -h).\n\n"
+		   "See klaxon(8) and README.md.\n");
 }
 
 /*
