@@ -34,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rules/expr.h"
 #include "parsers/compat.h"
 
 /* Monotonic ns: what each rule spends in regexes is accounted with it. */
@@ -323,6 +324,7 @@ conf_compile_rules(struct conf_ctx *x)
 	env.regex_depth_limit = (uint32_t)c->regex_depth_limit;
 	env.regex_subject_max = (uint32_t)c->regex_subject_max;
 	env.clock_ns = conf_clock_ns;
+	env.clock_cost_ns = expr_clock_cost(conf_clock_ns);
 	c->rules = ruleset_compile(defs, x->ndefs, &env, rule_error, x);
 	if (c->rules == NULL && x->nerr == nerr)
 		conf_error_at(x, NULL, 0, "cannot compile the rules");

@@ -63,15 +63,39 @@
 
 struct expr;
 
-#define EXPR_TIME_EVERY 64 /* regex calls per timed one (regex_ns) */
+/*
+ * Regex time (regex_ns), when a clock is given. expr_eval_run (the
+ * engine's path) times each run of a regex node whole: two clock reads
+ * for up to EXPR_RUN_MAX calls, so the figure is what the calls cost,
+ * memo hits and the literal fast path included. expr_eval (one event)
+ * samples: about one regex call in EXPR_TIME_EVERY is timed, at random
+ * gaps (a fixed stride would keep timing the same regex of an
+ * expression and never the next), a sample long enough to hold an
+ * interrupt or a preemption is timed again and the shorter kept, and the
+ * estimate is the mean of the samples times the calls. A sampled call
+ * measures latency, not throughput, so for calls of tens of ns it reads
+ * high even so. Every interval has clock_cost_ns taken off: what the two
+ * clock reads add, which is more than a memo hit costs. (Timing single
+ * calls without these made dry-run's figure 2.4 times what a profile
+ * shows.)
+ */
+#define EXPR_TIME_EVERY 64
 
 struct expr_opts {
 	uint32_t match_limit;       /* PCRE2 match limit with JIT */
 	uint32_t depth_limit;       /* PCRE2 depth limit (interpreter only) */
 	uint32_t subject_max;       /* bytes of a field given to a regex */
 	uint64_t (*clock_ns)(void); /* monotonic ns for regex_ns; NULL: none */
+	uint64_t clock_cost_ns;     /* expr_clock_cost(clock_ns), or 0 */
 	uint32_t quarantine_after;  /* limit hits before quarantine */
 };
+
+/*
+ * What one interval timed with clock_ns costs with nothing inside it: the
+ * median of back-to-back reads (a few microseconds to measure; call once
+ * per configuration, not per expression).
+ */
+uint64_t expr_clock_cost(uint64_t (*clock_ns)(void));
 
 struct expr_stats {
 	uint64_t evals;            /* expr_eval calls */
@@ -79,7 +103,8 @@ struct expr_stats {
 				      literal fast path) */
 	uint64_t regex_limit_hits; /* matches stopped by a limit */
 	uint64_t regex_ns; /* time matching regexes, when clock_ns given:
-			      estimated from one call in EXPR_TIME_EVERY */
+			      estimated from about one call in
+			      EXPR_TIME_EVERY (see above) */
 	bool quarantined;  /* every eval is false from now on */
 };
 

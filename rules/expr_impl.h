@@ -161,6 +161,21 @@ struct expr {
 	uint32_t root;
 	uint32_t subject_max, quarantine_after;
 	uint64_t (*clock_ns)(void);
+	/*
+	 * Regex time (expr.h, EXPR_TIME_EVERY; expr.c): whole runs of a
+	 * regex node in expr_eval_run are timed (run_ns); single calls from
+	 * expr_eval are sampled (time_*). stats.regex_ns is run_ns plus the
+	 * estimate from the samples.
+	 */
+	uint64_t clock_cost_ns;
+	uint64_t run_ns;
+	bool in_run;           /* inside a timed run: no sampling */
+	uint64_t time_calls;   /* calls that could be timed */
+	uint64_t time_n;       /* calls timed */
+	uint64_t time_ns;      /* their time, clock cost taken off */
+	uint64_t time_mean_ns; /* time_ns / time_n */
+	uint32_t time_left;    /* calls before the next timed one */
+	uint32_t time_rng;     /* xorshift32 state for the gaps */
 	uint64_t fields;
 	struct expr_stats stats;
 };

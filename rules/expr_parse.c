@@ -502,6 +502,8 @@ expr_compile(const char *src, const struct field_table *ft,
 	    ? o->quarantine_after
 	    : EXPR_QUARANTINE_AFTER_DEFAULT;
 	e->clock_ns = o ? o->clock_ns : NULL;
+	e->clock_cost_ns = o ? o->clock_cost_ns : 0;
+	e->time_rng = 0x9e3779b9u; /* any nonzero seed */
 	expr_lex_next(&p);
 	if (p.lx.tok == T_EOF) {
 		expr_fail_at(&p, 0, "empty expression");

@@ -129,6 +129,7 @@ expr_opts_of(const struct rule_env *env, struct expr_opts *o)
 	o->depth_limit = env->regex_depth_limit;
 	o->subject_max = env->regex_subject_max;
 	o->clock_ns = env->clock_ns;
+	o->clock_cost_ns = env->clock_cost_ns;
 }
 
 /* Each field in mask must come from a source; key names the setting. */

@@ -95,8 +95,10 @@ struct rule_env {
 	uint32_t regex_match_limit;
 	uint32_t regex_depth_limit;
 	uint32_t regex_subject_max;
-	/* Clock for regex time accounting (monotonic ns), NULL: not timed. */
+	/* Clock for regex time accounting (monotonic ns), NULL: not timed,
+	 * and what one timed interval costs (expr_clock_cost()). */
 	uint64_t (*clock_ns)(void);
+	uint64_t clock_cost_ns;
 };
 
 /* Called once per problem: loc may have file NULL when not known. */
