@@ -125,13 +125,15 @@ unit: $(UNIT_BIN)
 
 # klaxon's own commands on the shipped files: golden `klaxon check` output
 # for broken configs (and of the command line itself), every option
-# documented in --help and the man page, the default and demo configs,
-# `klaxon test` for
-# every example rule, and the dry-run checks (so that `make asan` runs the
+# documented in --help and the man page, `make install` and the installed
+# examples, the
+# default and demo configs, `klaxon test` for every example rule, and
+# the dry-run checks (so that `make asan` runs the
 # reader threads and the replay under the sanitizers too).
 examples: $(B)/klaxon
 	@set -o pipefail; { tests/check/run.sh $(B)/klaxon && \
 	    tests/check/options.sh $(B)/klaxon && \
+	    tests/install.sh $(B) && \
 	    $(B)/klaxon check -c packaging/etc/klaxon.conf && \
 	    $(B)/klaxon check -c packaging/examples/klaxon.conf && \
 	    $(B)/klaxon test packaging/examples/tests/*.test.conf | \
@@ -182,10 +184,26 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	    -lm -lpthread
 
 # --- install and housekeeping ----------------------------------------------
+# The example config, rules and their tests go where the shipped config
+# says (DOCDIR/examples), with the default config beside them in
+# DOCDIR/etc, where the tests' `config = "../../etc/klaxon.conf"` finds
+# it. tests/install.sh checks the result under a scratch DESTDIR.
+DOCDIR ?= $(PREFIX)/share/doc/klaxon
+EX     := packaging/examples
 install: all
 	install -D -m 0755 $(B)/klaxon $(DESTDIR)$(PREFIX)/bin/klaxon
 	install -D -m 0644 packaging/man/klaxon.8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/klaxon.8
+	install -d $(DESTDIR)$(DOCDIR)/etc $(DESTDIR)$(DOCDIR)/examples/rules \
+	    $(DESTDIR)$(DOCDIR)/examples/tests $(DESTDIR)$(DOCDIR)/examples/logs
+	install -m 0644 README.md HACKING.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 packaging/etc/klaxon.conf $(DESTDIR)$(DOCDIR)/etc/
+	install -m 0644 $(EX)/README.md $(EX)/klaxon.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 $(EX)/rules/*.conf $(DESTDIR)$(DOCDIR)/examples/rules/
+	install -m 0644 $(EX)/tests/*.test.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/tests/
+	install -m 0644 $(EX)/logs/* $(DESTDIR)$(DOCDIR)/examples/logs/
 
 format:
 	clang-format -i $(SRC) $(wildcard */*.h) $(UNIT_SRC) $(FUZZ_SRC)

@@ -2,7 +2,7 @@
  * cmd - the subcommands of klaxon, one file each (cmd_<name>.c), called by
  * main.c with argv[0] = the command name. Each returns the process exit
  * status. Splitting the commands by file (rather than one main.c) keeps
- * each under the size limit of STYLE.md and lets them be read alone.
+ * each file small and lets each command be read alone.
  */
 #ifndef AGENT_CMD_H
 #define AGENT_CMD_H

@@ -28,7 +28,7 @@
  * Not handled: reloading in place (a reload loads a second struct conf
  * and the caller swaps).
  *
- * Format: DESIGN.md "Configuration and rules: the contract"; the keys are
+ * Format: README.md "Configuration" and klaxon(8); the keys are
  * the tables below (and `klaxon check -v` lists them with their help).
  */
 #include "agent/conf.h"

@@ -1,8 +1,8 @@
 /*
  * distinct - HyperLogLog for distinct(f).
  *
- * What: the cardinality state behind distinct(f) (DESIGN.md,
- * "Configuration and rules"): how many different values of a field a
+ * What: the cardinality state behind distinct(f) (README.md,
+ * "Configuration"): how many different values of a field a
  * window saw, with bounded memory whatever the traffic.
  *
  * Why this design: HyperLogLog (Flajolet et al. 2007) is the smallest

@@ -1,7 +1,7 @@
 /*
  * expr - evaluate a compiled filter expression per event, without
  * allocation. The language and its semantics are in expr.h (and
- * DESIGN.md "Configuration and rules: the contract"); compiling is in
+ * README.md "Configuration"); compiling is in
  * expr_parse.c, expr_lex.c and expr_regex.c (map in expr_impl.h). This
  * file holds only what runs per event, so that it inlines into node_eval.
  *

@@ -27,8 +27,8 @@
  * (see rule_impl.h): reload and snapshot restore carry window and alert
  * state only between rules whose evaluation is the same.
  *
- * Keys and their meaning: DESIGN.md "Configuration and rules: the
- * contract". Not handled here: reading files (agent/conf_rules.c does that).
+ * Keys and their meaning: README.md "Configuration" and klaxon(8).
+ * Not handled here: reading files (agent/conf_rules.c does that).
  */
 #include "rules/rule.h"
 

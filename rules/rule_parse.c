@@ -18,7 +18,7 @@
  *
  * Not handled here: the where filter language itself (expr.c), the window
  * range (window_spec_init), summaries (template.c). Keys and their meaning:
- * DESIGN.md "Configuration and rules: the contract".
+ * README.md "Configuration" and klaxon(8).
  */
 #include "rules/rule.h"
 

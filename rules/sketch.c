@@ -1,8 +1,8 @@
 /*
  * sketch - mergeable quantile sketch with 1% relative error.
  *
- * What: the quantile state behind p50(f) ... p999(f) (DESIGN.md,
- * "Configuration and rules"): "bounded memory, within 1% relative".
+ * What: the quantile state behind p50(f) ... p999(f) (README.md,
+ * "Configuration": "within 1%"), in bounded memory.
  *
  * Why this design: a log-bucketed histogram (DDSketch, Masson, Rim and
  * Lee, VLDB 2019) has a relative error bound that holds for every

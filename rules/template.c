@@ -14,8 +14,8 @@
  * Not handled: formatting options inside placeholders ("{value:%.1f}");
  * values use one readable precision (template_format_value).
  *
- * The placeholder list is in template.h; DESIGN.md "Configuration and
- * rules" shows summaries in use.
+ * The placeholder list is in template.h; the example rules
+ * (packaging/examples/rules) show summaries in use.
  */
 #include "rules/template.h"
 

@@ -1,7 +1,7 @@
 /*
  * window - sliding-window aggregates in event time: count, rate, sum, avg,
- * min, max, quantiles, ratio, distinct and absent (DESIGN.md,
- * "Configuration and rules": value, window, "window edges are exact to the
+ * min, max, quantiles, ratio, distinct and absent (README.md,
+ * "Configuration": value, window, "window edges are exact to the
  * second"). This file is the per-event path: expiry, add and read; the
  * spec, allocation and memory bounds are in window_alloc.c, snapshots in
  * window_snap.c, the hash in window_hash.c (map in window_impl.h).

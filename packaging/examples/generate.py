@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write the demo logs of packaging/examples/logs/: three hours of a small
 API behind nginx and gunicorn (2026-11-20 09:00-12:00 UTC) with the
-incidents of DESIGN.md's table hidden in ordinary traffic.
+incidents of the table in packaging/examples/README.md hidden in ordinary
+traffic.
 
 The lines follow the exact formats real nginx 1.22 and gunicorn 20.1 write
 (see tests/data/realstack/ for captured ones); the traffic itself is made
