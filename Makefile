@@ -125,14 +125,15 @@ unit: $(UNIT_BIN)
 
 # klaxon's own commands on the shipped files: golden `klaxon check` output
 # for broken configs (and of the command line itself), every option
-# documented in --help and the man page, `make install` and the installed
-# examples, the
+# documented in --help and the man page, the README's and the man page's
+# worked test examples, `make install` and the installed examples, the
 # default and demo configs, `klaxon test` for every example rule, and
 # the dry-run checks (so that `make asan` runs the
 # reader threads and the replay under the sanitizers too).
 examples: $(B)/klaxon
 	@set -o pipefail; { tests/check/run.sh $(B)/klaxon && \
 	    tests/check/options.sh $(B)/klaxon && \
+	    tests/check/doc_examples.sh $(B)/klaxon && \
 	    tests/install.sh $(B) && \
 	    $(B)/klaxon check -c packaging/etc/klaxon.conf && \
 	    $(B)/klaxon check -c packaging/examples/klaxon.conf && \
