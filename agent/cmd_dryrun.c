@@ -272,11 +272,11 @@ summary(struct dryrun *d, const struct replay *rp)
 		if (st->files == 0)
 			continue;
 		printf("  %-28s %llu file%s, %llu line%s, %llu event%s, "
-		    "%llu failed to parse", d->conf.inputs[i].name,
-		    (unsigned long long)st->files, log_plural(st->files),
-		    (unsigned long long)st->lines, log_plural(st->lines),
-		    (unsigned long long)st->events, log_plural(st->events),
-		    (unsigned long long)st->bad);
+		       "%llu failed to parse",
+		    d->conf.inputs[i].name, (unsigned long long)st->files,
+		    log_plural(st->files), (unsigned long long)st->lines,
+		    log_plural(st->lines), (unsigned long long)st->events,
+		    log_plural(st->events), (unsigned long long)st->bad);
 		if (st->long_lines)
 			printf(", %llu cut at the line cap",
 			    (unsigned long long)st->long_lines);
@@ -301,8 +301,9 @@ summary(struct dryrun *d, const struct replay *rp)
 	}
 	if (es->late)
 		printf("\n%llu event%s arrived more than the slack out of time "
-		    "order and %s dropped\n", (unsigned long long)es->late,
-		    log_plural(es->late), es->late == 1 ? "was" : "were");
+		       "order and %s dropped\n",
+		    (unsigned long long)es->late, log_plural(es->late),
+		    es->late == 1 ? "was" : "were");
 }
 
 /* Close the firing spans still open at the end of the replay. */

@@ -206,10 +206,12 @@ cmd_parse(int argc, char **argv)
 			status = 2;
 	}
 	fflush(stdout);
-	fprintf(stderr, "klaxon parse: %llu event%s, %llu parse error%s, "
-	    "%llu skipped\n", (unsigned long long)c.events,
-	    log_plural(c.events), (unsigned long long)c.bad,
-	    log_plural(c.bad), (unsigned long long)c.skipped);
+	fprintf(stderr,
+	    "klaxon parse: %llu event%s, %llu parse error%s, "
+	    "%llu skipped\n",
+	    (unsigned long long)c.events, log_plural(c.events),
+	    (unsigned long long)c.bad, log_plural(c.bad),
+	    (unsigned long long)c.skipped);
 	c.parser->prog_free(c.prog);
 	return status;
 }

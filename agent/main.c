@@ -33,18 +33,20 @@ static const struct command {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "klaxon tails nginx, gunicorn and uwsgi logs and alerts "
-		   "on what they mean.\n"
-		   "usage: klaxon COMMAND [ARGS]; the commands:\n\n");
+	fprintf(f,
+	    "klaxon tails nginx, gunicorn and uwsgi logs and alerts "
+	    "on what they mean.\n"
+	    "usage: klaxon COMMAND [ARGS]; the commands:\n\n");
 	for (size_t i = 0; i < NELEM(commands); i++) {
 		commands[i].usage(f);
 		fputc('\n', f);
 	}
-	fprintf(f, "usage: klaxon version\n"
-		   "  Print the version (also --version).\n\n"
-		   "usage: klaxon help\n"
-		   "  This text (also --help, -h).\n\n"
-		   "See klaxon(8) and README.md.\n");
+	fprintf(f,
+	    "usage: klaxon version\n"
+	    "  Print the version (also --version).\n\n"
+	    "usage: klaxon help\n"
+	    "  This text (also --help, -h).\n\n"
+	    "See klaxon(8) and README.md.\n");
 }
 
 /*
@@ -55,8 +57,9 @@ usage(FILE *f)
 static void
 unknown_command(const char *name)
 {
-	fprintf(stderr, "klaxon: unknown command '%s'\nusage: klaxon COMMAND "
-			"[ARGS]; commands: ",
+	fprintf(stderr,
+	    "klaxon: unknown command '%s'\nusage: klaxon COMMAND "
+	    "[ARGS]; commands: ",
 	    name);
 	for (size_t i = 0; i < NELEM(commands); i++)
 		fprintf(stderr, "%s, ", commands[i].name);

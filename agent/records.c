@@ -84,8 +84,8 @@ ring_feed(struct records *r, const char *p, size_t len)
 	memcpy(r->ring + r->ring_pos, p, n);
 	memcpy(r->ring, p + n, len - n);
 	r->ring_pos = (r->ring_pos + len) % r->ring_cap;
-	r->ring_len = r->ring_len + len > r->ring_cap ? r->ring_cap :
-							r->ring_len + len;
+	r->ring_len =
+	    r->ring_len + len > r->ring_cap ? r->ring_cap : r->ring_len + len;
 }
 
 /*

@@ -377,8 +377,8 @@ test_records_cut_keeps_tail(void **state)
 #define PUSH(...)                                                              \
 	do {                                                                   \
 		int n_ = snprintf(line, sizeof(line), __VA_ARGS__);            \
-		assert_false(records_push(                                     \
-		    &r, line, (size_t)n_, 0, &out, &fl));                      \
+		assert_false(                                                  \
+		    records_push(&r, line, (size_t)n_, 0, &out, &fl));         \
 		total += 1 + (size_t)n_;                                       \
 	} while (0)
 	PUSH("Traceback (most recent call last):");
@@ -430,9 +430,8 @@ test_records_cut_keeps_tail(void **state)
 
 	/* Still one event, and its traceback ends with the exception. */
 	memset(&ev, 0, sizeof(ev));
-	assert_int_equal(gunicorn_error_parser.parse(prog, out.p, out.len,
-			     &ev),
-	    PARSE_OK);
+	assert_int_equal(
+	    gunicorn_error_parser.parse(prog, out.p, out.len, &ev), PARSE_OK);
 	tb = ev.text[FIELD_TRACEBACK];
 	assert_true(sv_starts_with(tb, "Traceback (most recent call"));
 	assert_true(tb.len > sizeof(last) &&
