@@ -18,7 +18,9 @@
  *     { name = "slow key fires";
  *       lines = { api = [ "log line", ... ]; };  # per input, real lines;
  *                        # a string may hold several lines split by \n
- *       until = "2026-11-22T15:00:00Z";           # optional: tick further
+ *       until = "2026-11-22T15:00:00Z";           # optional: run the
+ *                        # clock through this second (else: through the
+ *                        # last line's second, as dry-run ends)
  *       expect = (       # every firing (repeats too) and resolved
  *         { rule = "api_latency"; state = "firing";
  *           at = "2026-11-22T14:47:00Z";          # to the second, UTC
