@@ -12,6 +12,13 @@
  * write and is skipped; anything else is damage. Input ending inside a
  * member is damage ("unexpected end"), reported with the compressed offset
  * after everything before it was handed out.
+ *
+ * Damage found by an inflate step (bad deflate data, or a trailer whose
+ * CRC-32 or length does not match: found only after the whole member was
+ * inflated) still hands out what that step inflated: for a small file
+ * with a wrong trailer, that is all of it, as zcat gives it. The offset
+ * reported is where inflating stopped (the trailer's first byte for a bad
+ * trailer), the same with ISA-L and zlib.
  */
 #include "agent/gunzip.h"
 
@@ -34,6 +41,10 @@
 #define GZ_BLOCK    (1024 * 1024)
 #define GZ_NBLOCKS  4
 
+#define GZ_TRAILER_BAD                                                         \
+	"bad gzip trailer (its CRC-32 or length does not match the data)"
+#define GZ_TRAILER 8 /* bytes: CRC-32, then length */
+
 struct inflater {
 #ifdef HAVE_ISAL
 	struct inflate_state st;
@@ -55,6 +66,7 @@ struct gunzip {
 	bool done, failed, stop;
 	char err[256];
 	uint64_t offset;      /* compressed bytes read */
+	uint64_t at;          /* compressed bytes inflated, when done */
 	unsigned char *in;    /* producer's input buffer */
 	size_t in_len;	      /* bytes of the sniffed head in `in` */
 	struct inflater z;
@@ -107,11 +119,14 @@ inflater_end(struct inflater *z)
 /*
  * Inflate from *in (*avail bytes) into out (cap bytes). Advances *in and
  * *avail, sets *made to the bytes written and *end when a member ended.
- * Returns 0, or -1 with a reason in why.
+ * Returns 0, or -1 with a reason in why and in *back how many of the bytes
+ * consumed lie after the start of the damage (a bad trailer is placed at
+ * its first byte, whichever library read how much of it).
  */
 static int
 inflater_step(struct inflater *z, const unsigned char **in, size_t *avail,
-    char *out, size_t cap, size_t *made, bool *end, const char **why)
+    char *out, size_t cap, size_t *made, bool *end, const char **why,
+    size_t *back)
 {
 #ifdef HAVE_ISAL
 	int rc;
@@ -126,9 +141,11 @@ inflater_step(struct inflater *z, const unsigned char **in, size_t *avail,
 	*avail = z->st.avail_in;
 	*end = z->st.block_state == ISAL_BLOCK_FINISH;
 	if (rc < 0) {
-		*why = rc == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch" :
+		/* ISA-L checks CRC-32 and length after reading both. */
+		*why = rc == ISAL_INCORRECT_CHECKSUM ? GZ_TRAILER_BAD :
 		    rc == ISAL_INVALID_WRAPPER	     ? "not gzip data" :
 						       "invalid deflate data";
+		*back = rc == ISAL_INCORRECT_CHECKSUM ? GZ_TRAILER : 0;
 		return -1;
 	}
 	return 0;
@@ -145,7 +162,17 @@ inflater_step(struct inflater *z, const unsigned char **in, size_t *avail,
 	*avail = z->zs.avail_in;
 	*end = rc == Z_STREAM_END;
 	if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+		/* zlib stops after the CRC-32 ("incorrect data check") or
+		 * after the length ("incorrect length check"): said and
+		 * placed as ISA-L's path does. */
 		*why = z->zs.msg ? z->zs.msg : "invalid deflate data";
+		*back = 0;
+		if (strcmp(*why, "incorrect data check") == 0)
+			*back = GZ_TRAILER / 2;
+		else if (strcmp(*why, "incorrect length check") == 0)
+			*back = GZ_TRAILER;
+		if (*back != 0)
+			*why = GZ_TRAILER_BAD;
 		return -1;
 	}
 	return 0;
@@ -187,8 +214,7 @@ finish(struct gunzip *g, const char *why)
 		g->failed = true;
 		snprintf(g->err, sizeof(g->err),
 		    "%s after %llu compressed byte%s", why,
-		    (unsigned long long)gunzip_offset(g),
-		    log_plural(gunzip_offset(g)));
+		    (unsigned long long)g->at, log_plural(g->at));
 	}
 	g->done = true;
 	pthread_cond_signal(&g->data);
@@ -226,7 +252,7 @@ run(void *arg)
 {
 	struct gunzip *g = arg;
 	const unsigned char *in = g->in;
-	size_t avail = g->in_len, used = 0, made;
+	size_t avail = g->in_len, used = 0, made, back = 0;
 	bool end, in_member = false, eof = false, padding = false;
 	const char *why = NULL;
 	unsigned slot = 0;
@@ -234,6 +260,7 @@ run(void *arg)
 
 	for (;;) {
 		long n;
+		int rc;
 
 		if (out == NULL && (out = acquire(g, &slot)) == NULL)
 			break; /* stopped */
@@ -260,10 +287,13 @@ run(void *arg)
 			continue;
 		}
 		in_member = true;
-		if (inflater_step(&g->z, &in, &avail, out + used,
-		    GZ_BLOCK - used, &made, &end, &why) == -1)
-			break;
+		rc = inflater_step(&g->z, &in, &avail, out + used,
+		    GZ_BLOCK - used, &made, &end, &why, &back);
+		/* What the step inflated before it found damage (all of a
+		 * small file whose trailer is wrong) is handed out first. */
 		used += made;
+		if (rc == -1)
+			break;
 		if (end) {
 			in_member = false;
 			inflater_reset(&g->z);
@@ -276,6 +306,9 @@ run(void *arg)
 	}
 	if (out != NULL && used > 0)
 		publish(g, slot, used);
+	/* Damage is placed where inflating stopped, not at the end of the
+	 * last input read. */
+	g->at = gunzip_offset(g) - avail - back;
 	finish(g, why);
 	return NULL;
 }

@@ -245,6 +245,141 @@ test_reader_gzip_edges(void **state)
 	free(big);
 }
 
+/* Read path into a malloc'd buffer; its size in *size. */
+static char *
+slurp(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*size = (size_t)n;
+	return buf;
+}
+
+/*
+ * Issue 8: intact data, wrong trailer (CRC-32 or length). Every line
+ * inflated before the check is handed out, then READER_ERR names the
+ * trailer and its offset, the same with ISA-L (which reads all 8 bytes of
+ * it first) and zlib (which stops after a bad CRC-32). A file of one
+ * small member is the case where everything came out of the last inflate
+ * step; a second member after the damaged one is not read.
+ */
+static void
+test_reader_gzip_trailer_issue_8(void **state)
+{
+	static const char *const one[] = { "one\ntwo\nthree\n" };
+	static const char *const two[] = { "one\ntwo\n", "three\n" };
+	static const struct {
+		const char *name;
+		const char *const *members;
+		size_t nmembers;
+		int member_end; /* bytes of member 1 from the end; 0: all */
+		int at;         /* trailer byte to change, from the end */
+		const char *want;
+	} cases[] = {
+		{ "crc", one, 1, 0, 8, "one|two|three" },
+		{ "crc last byte", one, 1, 0, 5, "one|two|three" },
+		{ "length", one, 1, 0, 4, "one|two|three" },
+		{ "length high byte", one, 1, 0, 1, "one|two|three" },
+		{ "crc of the first member", two, 2, 1, 8, "one|two" },
+	};
+	char out[256], msg[300], want_at[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p =
+		    write_gz("trailer.gz", cases[i].members, cases[i].nmembers);
+		size_t size, end;
+		char *buf = slurp(p, &size);
+		struct reader *r;
+		const char *line;
+		size_t l, o = 0, n = 0;
+		uint32_t fl;
+		enum reader_rc rc;
+
+		end = size;
+		if (cases[i].member_end) {
+			/* The second member is as long as a lone one. */
+			size_t second;
+			char *b2 =
+			    slurp(write_gz("m2.gz", cases[i].members + 1, 1),
+				&second);
+			free(b2);
+			end = size - second;
+		}
+		buf[end - (size_t)cases[i].at] ^= 0x5a;
+		p = testutil_write_file("trailer.gz", buf, size);
+		free(buf);
+		r = reader_open(p, 0);
+		assert_non_null(r);
+		out[0] = '\0';
+		while ((rc = reader_next(r, &line, &l, &fl)) == READER_LINE)
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "%s%.*s", n++ ? "|" : "", (int)l, line);
+		snprintf(msg, sizeof(msg), "%s", reader_error(r));
+		reader_close(r);
+		if (rc != READER_ERR || strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: rc %d, lines \"%s\", want ERR after "
+				 "\"%s\"",
+			    cases[i].name, rc, out, cases[i].want);
+		snprintf(want_at, sizeof(want_at), "after %zu compressed bytes",
+		    end - 8);
+		if (strstr(msg, "trailer") == NULL ||
+		    strstr(msg, want_at) == NULL)
+			fail_msg("%s: message \"%s\", want the trailer and "
+				 "\"%s\"",
+			    cases[i].name, msg, want_at);
+	}
+}
+
+/* A trailer error after more than the inflating ring holds: no byte of
+ * the last block is lost. */
+static void
+test_reader_gzip_trailer_big_issue_8(void **state)
+{
+	char path[300], line_want[64], *buf;
+	size_t n = 300000, size;
+	struct reader *r;
+	const char *line;
+	size_t l, got = 0;
+	uint32_t fl;
+	gzFile gz;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bigcrc.gz", testutil_tmpdir());
+	gz = gzopen(path, "wb1");
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(line_want, sizeof(line_want),
+		    "line %zu of the big file\n", i);
+		gzwrite(gz, line_want, (unsigned)k);
+	}
+	gzclose(gz);
+	buf = slurp(path, &size);
+	buf[size - 8] ^= 0x01;
+	r = reader_open(testutil_write_file("bigcrc.gz", buf, size), 0);
+	free(buf);
+	assert_non_null(r);
+	while (reader_next(r, &line, &l, &fl) == READER_LINE) {
+		int k = snprintf(line_want, sizeof(line_want),
+		    "line %zu of the big file", got);
+		if (l != (size_t)k || memcmp(line, line_want, l) != 0)
+			fail_msg("line %zu: got \"%.*s\"", got, (int)l, line);
+		got++;
+	}
+	assert_int_equal(got, n);
+	assert_non_null(strstr(reader_error(r), "trailer"));
+	reader_close(r);
+}
+
 static void
 test_reader_missing(void **state)
 {
@@ -449,6 +584,8 @@ main(void)
 		cmocka_unit_test(test_reader_long_line),
 		cmocka_unit_test(test_reader_gzip),
 		cmocka_unit_test(test_reader_gzip_edges),
+		cmocka_unit_test(test_reader_gzip_trailer_issue_8),
+		cmocka_unit_test(test_reader_gzip_trailer_big_issue_8),
 		cmocka_unit_test(test_reader_missing),
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_cap),
