@@ -10,7 +10,16 @@
  *
  * Invariants: start <= end <= cap; bytes [start, end) are unread. While
  * `skipping`, the bytes up to the next '\n' belong to a line already handed
- * out cut at line_max, and are dropped.
+ * out cut at line_max, and are dropped. Until the first refill that moves
+ * the unread tail to the front (`dropped`), buf[0] is the input's first
+ * byte: that is what lets reader_rewind() go back to it.
+ *
+ * Peeking (reader_peek) is for an input that can be read only once: a
+ * pipe, a FIFO, a terminal, standard input. The replay must see its first
+ * timestamp before it replays it, and cannot open it again to start over;
+ * so peeking never drops a byte, stops when the buffer is full, and the
+ * lines it showed are handed out again after the rewind. Memory stays the
+ * one buffer.
  *
  * Not handled here: following a growing file (agent/tail.c does that) and
  * time order across files (the replay merge does).
@@ -22,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "agent/gunzip.h"
 #include "parsers/parser.h"
@@ -39,9 +49,30 @@ struct reader {
 	size_t line_max;
 	bool eof;
 	bool skipping;
+	bool dropped;	    /* bytes were moved out of buf: no rewind */
+	bool once;	    /* cannot be opened and read again */
+	uint64_t size;	    /* of a regular file, else 0 */
 	uint64_t lines, long_lines;
 	char err[256];
 };
+
+/* Whether fd (just opened for path) can be opened again from its start. */
+static bool
+is_once(const char *path, int fd, uint64_t *size)
+{
+	struct stat sb;
+
+	*size = 0;
+	if (fstat(fd, &sb) == -1)
+		return true;
+	if (S_ISREG(sb.st_mode))
+		*size = (uint64_t)sb.st_size;
+	/* "-" is a dup of standard input: it shares the offset even when
+	 * it is a regular file, so a second dup would start where the
+	 * first stopped. */
+	return strcmp(path, "-") == 0 ||
+	    !(S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode));
+}
 
 struct reader *
 reader_open(const char *path, size_t line_max)
@@ -65,6 +96,7 @@ reader_open(const char *path, size_t line_max)
 		goto fail;
 	r->fd = -1;
 	r->line_max = line_max;
+	r->once = is_once(path, fd, &r->size);
 	r->cap = READER_BLOCK > 2 * line_max ? READER_BLOCK : 2 * line_max;
 	r->buf = malloc(r->cap);
 	if (r->buf == NULL)
@@ -136,16 +168,22 @@ source_read(struct reader *r, char *buf, size_t cap)
 	return n;
 }
 
-/* Move the unread tail to the front and read more. -1 on error. */
+/*
+ * Move the unread tail to the front and read more: 0, or -1 on error.
+ * With keep (peeking), nothing is moved: 1 when the buffer is full.
+ */
 static int
-refill(struct reader *r)
+refill(struct reader *r, bool keep)
 {
 	long n;
 
-	if (r->start > 0) {
+	if (keep && r->end == r->cap)
+		return 1;
+	if (r->start > 0 && !keep) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->start = 0;
+		r->dropped = true;
 	}
 	n = source_read(r, r->buf + r->end, r->cap - r->end);
 	if (n < 0)
@@ -168,9 +206,12 @@ emit(struct reader *r, const char *p, size_t len, uint32_t fl,
 	r->lines++;
 }
 
-enum reader_rc
-reader_next(struct reader *r, const char **line, size_t *len, uint32_t *flags)
+static enum reader_rc
+next_line(struct reader *r, bool keep, const char **line, size_t *len,
+    uint32_t *flags)
 {
+	int rc;
+
 	for (;;) {
 		char *p = r->buf + r->start;
 		size_t avail = r->end - r->start;
@@ -207,9 +248,51 @@ reader_next(struct reader *r, const char **line, size_t *len, uint32_t *flags)
 			emit(r, p, avail, EVENT_PARTIAL, line, len, flags);
 			return READER_LINE;
 		}
-		if (refill(r) == -1)
+		if ((rc = refill(r, keep)) == -1)
 			return READER_ERR;
+		if (rc == 1)
+			return READER_EOF; /* peeked a full buffer */
 	}
+}
+
+enum reader_rc
+reader_next(struct reader *r, const char **line, size_t *len, uint32_t *flags)
+{
+	return next_line(r, false, line, len, flags);
+}
+
+enum reader_rc
+reader_peek(struct reader *r, const char **line, size_t *len, uint32_t *flags)
+{
+	if (r->dropped)
+		return READER_EOF;
+	return next_line(r, true, line, len, flags);
+}
+
+int
+reader_rewind(struct reader *r)
+{
+	if (r->dropped) {
+		errno = ESPIPE;
+		return -1;
+	}
+	r->start = 0;
+	r->skipping = false;
+	r->lines = 0;
+	r->long_lines = 0;
+	return 0;
+}
+
+bool
+reader_is_once(const struct reader *r)
+{
+	return r->once;
+}
+
+uint64_t
+reader_size(const struct reader *r)
+{
+	return r->size;
 }
 
 const char *

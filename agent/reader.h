@@ -38,6 +38,29 @@ void reader_close(struct reader *r); /* NULL-safe */
 enum reader_rc reader_next(struct reader *r, const char **line, size_t *len,
     uint32_t *flags);
 
+/*
+ * Peek at the first lines of an input that can be read only once (a pipe,
+ * a FIFO, standard input; reader_is_once()), then go back to its start.
+ * reader_peek() hands out lines as reader_next() does, but keeps every
+ * byte read, and returns READER_EOF once the buffer is full (at least
+ * 256 KiB of lines have been shown) or the input ended. reader_rewind()
+ * makes the next reader_next() or reader_peek() start again at the first
+ * line, with the counters at zero; it returns -1 (errno ESPIPE) when
+ * reader_next() was called before and bytes were dropped. A READER_ERR
+ * seen while peeking is seen again after the rewind, after the same lines.
+ */
+enum reader_rc reader_peek(struct reader *r, const char **line, size_t *len,
+    uint32_t *flags);
+int reader_rewind(struct reader *r);
+
+/*
+ * True when the input cannot be opened again to be read from its start:
+ * anything but a regular file or a block device, and "-" whatever it is
+ * (a dup of standard input shares its offset).
+ */
+bool reader_is_once(const struct reader *r);
+uint64_t reader_size(const struct reader *r); /* regular file: st_size, else 0 */
+
 /* Message for READER_ERR ("unexpected end of gzip data at byte 1234"). */
 const char *reader_error(const struct reader *r);
 

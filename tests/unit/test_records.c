@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "agent/reader.h"
@@ -380,6 +381,134 @@ test_reader_gzip_trailer_big_issue_8(void **state)
 	reader_close(r);
 }
 
+/* A path that reads data through a pipe (data must fit in the pipe). */
+static const char *
+pipe_path(const void *data, size_t len, int *keep_fd)
+{
+	static char path[64];
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], data, len), (ssize_t)len);
+	close(fds[1]);
+	*keep_fd = fds[0];
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	return path;
+}
+
+/* Peek n lines (or to the end of what peeking shows), rewind, then read
+ * everything: joined as read_all() does. Returns the lines peeked. */
+static size_t
+peek_then_read(struct reader *r, size_t n, char *out, size_t outsz)
+{
+	const char *line;
+	size_t len, o = 0, k = 0, peeked = 0;
+	uint32_t flags;
+
+	while (peeked < n &&
+	    reader_peek(r, &line, &len, &flags) == READER_LINE)
+		peeked++;
+	assert_int_equal(reader_rewind(r), 0);
+	out[0] = '\0';
+	while (reader_next(r, &line, &len, &flags) == READER_LINE) {
+		o += (size_t)snprintf(out + o, outsz - o, "%s%.*s%s%s",
+		    k++ ? "|" : "", (int)len, line,
+		    flags & EVENT_TRUNCATED ? "<T>" : "",
+		    flags & EVENT_PARTIAL ? "<P>" : "");
+		assert_true(o < outsz);
+	}
+	assert_int_equal(reader_lines(r), k);
+	return peeked;
+}
+
+/*
+ * Issue 8: an input that can be read only once is peeked at, rewound and
+ * then read from its first line, plain or gzip, with the counters
+ * starting again at zero.
+ */
+static void
+test_reader_peek_pipe_issue_8(void **state)
+{
+	static const char *const gz_members[] = { "g1\ng2\n", "g3\n" };
+	static const struct {
+		const char *name, *data;
+		bool gz;
+		size_t line_max, peek;
+		const char *want;
+		uint64_t long_lines;
+	} cases[] = {
+		{ "one line peeked", "a\nb\nc\n", false, 0, 1, "a|b|c", 0 },
+		{ "all peeked", "a\nb\nc\n", false, 0, 99, "a|b|c", 0 },
+		{ "nothing peeked", "a\nb\n", false, 0, 0, "a|b", 0 },
+		{ "partial last line", "a\nlast", false, 0, 99, "a|last<P>", 0 },
+		{ "long line cut while peeking", "ok\n0123456789abc", false,
+		    10, 99, "ok|0123456789<T>", 1 },
+		{ "crlf", "a\r\nb\r\n", false, 0, 1, "a|b", 0 },
+		{ "empty", "", false, 0, 99, "", 0 },
+		{ "gzip stream", NULL, true, 0, 1, "g1|g2|g3", 0 },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *buf = NULL;
+		size_t len;
+		const char *p;
+		struct reader *r;
+		int fd;
+
+		if (cases[i].gz)
+			buf = slurp(write_gz("pipe.gz", gz_members, 2), &len);
+		else
+			len = strlen(cases[i].data);
+		p = pipe_path(buf ? buf : cases[i].data, len, &fd);
+		r = reader_open(p, cases[i].line_max);
+		close(fd);
+		free(buf);
+		assert_non_null(r);
+		if (!reader_is_once(r))
+			fail_msg("%s: a pipe is not read once", cases[i].name);
+		peek_then_read(r, cases[i].peek, out, sizeof(out));
+		if (strcmp(out, cases[i].want) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name,
+			    out, cases[i].want);
+		assert_int_equal(reader_long_lines(r), cases[i].long_lines);
+		reader_close(r);
+	}
+}
+
+/* Peeking stops at a full buffer without losing a byte; once reading has
+ * dropped bytes, rewinding is refused. A regular file is not "once". */
+static void
+test_reader_peek_limits_issue_8(void **state)
+{
+	size_t n = 40000, o = 0, peeked;
+	char *data = malloc(n * 16), *out = malloc(n * 16 + 16);
+	const char *p, *line;
+	struct reader *r;
+	size_t len;
+	uint32_t fl;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(data + o, 16, "line %06zu\n", i);
+	p = testutil_write_file("peekbig.log", data, o);
+	r = reader_open(p, 0);
+	assert_non_null(r);
+	assert_false(reader_is_once(r));
+	assert_int_equal(reader_size(r), o);
+	peeked = peek_then_read(r, n, out, n * 16 + 16);
+	/* 256 KiB shown at most, every line read back after the rewind. */
+	assert_true(peeked > 1000 && peeked < n);
+	assert_int_equal(reader_lines(r), n);
+	assert_int_equal(strncmp(out, "line 000000|line 000001", 23), 0);
+	assert_int_equal(reader_rewind(r), -1);
+	assert_int_equal(reader_peek(r, &line, &len, &fl), READER_EOF);
+	reader_close(r);
+	free(data);
+	free(out);
+}
+
 static void
 test_reader_missing(void **state)
 {
@@ -586,6 +715,8 @@ main(void)
 		cmocka_unit_test(test_reader_gzip_edges),
 		cmocka_unit_test(test_reader_gzip_trailer_issue_8),
 		cmocka_unit_test(test_reader_gzip_trailer_big_issue_8),
+		cmocka_unit_test(test_reader_peek_pipe_issue_8),
+		cmocka_unit_test(test_reader_peek_limits_issue_8),
 		cmocka_unit_test(test_reader_missing),
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_cap),
