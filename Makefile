@@ -140,7 +140,8 @@ examples: $(B)/klaxon
 	    $(B)/klaxon test packaging/examples/tests/*.test.conf | \
 	    sed 's/^klaxon test:/examples:/' && \
 	    KLAXON=$(CURDIR)/$(B)/klaxon bash tests/integration/test_dryrun.sh && \
-	    KLAXON=$(CURDIR)/$(B)/klaxon bash tests/integration/test_dryrun_time.sh; \
+	    KLAXON=$(CURDIR)/$(B)/klaxon bash tests/integration/test_dryrun_time.sh && \
+	    KLAXON=$(CURDIR)/$(B)/klaxon bash tests/integration/test_dryrun_inputs.sh; \
 	    } 2>&1 | tee $(B)/examples.log
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -9,7 +9,9 @@
  * dry-run predicts exactly what would have been notified.
  *
  * Exit status: 0 when the replay ran (alerts or not), 1 on a config or
- * usage error, 2 when an input could not be read (the rest is replayed).
+ * usage error (--from later than --to), 2 when an input could not be read
+ * (the rest is replayed). The range is applied by the replay itself, so
+ * that the per-input counts are those of what was replayed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -77,9 +79,13 @@ cmd_dryrun_usage(FILE *f)
 	    "      --from TIME      replay events from this time on (ISO 8601, "
 	    "e.g.\n"
 	    "                       2026-11-22T14:00:00Z)\n"
-	    "      --to TIME        replay events up to this time\n"
+	    "      --to TIME        replay events up to this time (not before "
+	    "--from);\n"
+	    "                       an input ends at its first event past it\n"
 	    "  -r, --rule NAME      show only this rule (repeatable)\n"
-	    "  -i, --input NAME=LOG read LOG as input NAME (repeatable)\n"
+	    "  -i, --input NAME=LOG read LOG as input NAME (repeatable); LOG "
+	    "- is standard\n"
+	    "                       input; a pipe or FIFO is read once, whole\n"
 	    "      --plot FILE.svg  write each rule's value over time as an "
 	    "SVG\n"
 	    "  -h, --help           this text\n",
@@ -288,6 +294,9 @@ summary(struct dryrun *d, const struct replay *rp)
 			       "lines around, placed at the line before)",
 			    (unsigned long long)st->out_of_time,
 			    REPLAY_JUMP_MS / 60000);
+		if (st->before_from)
+			printf(", %llu before --from",
+			    (unsigned long long)st->before_from);
 		printf("\n");
 		if (st->bad) {
 			printf("      first failure: %s\n      line: ",
@@ -384,46 +393,26 @@ make_replay(const struct conf *c)
 	return rp;
 }
 
-/* Feed every event in [from, to] to the engine, a run at a time; the
- * number of events fed. */
+/* Feed every event to the engine, a run at a time (the replay keeps to
+ * --from/--to); the number of events fed. */
 static uint64_t
-run_replay(struct dryrun *d, struct replay *rp, int64_t from, int64_t to,
-    bool show_progress)
+run_replay(struct dryrun *d, struct replay *rp, bool show_progress)
 {
 	double t0 = now_sec();
 	uint64_t n = 0;
 	unsigned input;
 	struct log_event *ev;
 	size_t m;
-	bool stop = false;
 
-	while (!stop && replay_next(rp, &input, &ev, &m)) {
+	while (replay_next(rp, &input, &ev, &m)) {
 		uint64_t before = n;
-		size_t start = 0, k;
 
-		/* Events before --from leave the run; one after --to ends
-		 * the replay (events without time go with their run). */
-		for (k = 0; k < m; k++) {
-			int64_t t = ev[k].time_ms;
-
-			if (t == EVENT_TIME_NONE)
-				continue;
-			if (t > to) {
-				stop = true;
-				break;
-			}
-			if (t < from) {
-				engine_feed_run(
-				    d->engine, input, ev + start, k - start);
-				n += k - start;
-				start = k + 1;
-				continue;
-			}
-			if (t > d->last_ms)
-				d->last_ms = t;
-		}
-		engine_feed_run(d->engine, input, ev + start, k - start);
-		n += k - start;
+		for (size_t k = 0; k < m; k++)
+			if (ev[k].time_ms != EVENT_TIME_NONE &&
+			    ev[k].time_ms > d->last_ms)
+				d->last_ms = ev[k].time_ms;
+		engine_feed_run(d->engine, input, ev, m);
+		n += m;
 		if (show_progress && (n >> 16) != (before >> 16))
 			progress(rp, n, t0, false);
 	}
@@ -562,6 +551,10 @@ cmd_dryrun(int argc, char **argv)
 		cmd_dryrun_usage(stderr);
 		return 1;
 	}
+	if (from > to) {
+		log_warnx("--from is later than --to: nothing to replay");
+		return 1;
+	}
 	if (conf_load(&d.conf, conf_path, NULL, NULL) == -1)
 		return 1;
 	if (plot_path && (d.plot = plot_new((unsigned)ruleset_count(
@@ -576,8 +569,9 @@ cmd_dryrun(int argc, char **argv)
 	if (add_logs(rp, &d.conf, inputs, ninputs, argv + optind,
 	    argc - optind) == -1)
 		goto done;
+	replay_set_range(rp, from, to);
 	unreadable = replay_prepare(rp);
-	run_replay(&d, rp, from, to, isatty(STDERR_FILENO) && !d.json);
+	run_replay(&d, rp, isatty(STDERR_FILENO) && !d.json);
 	replay_stop(rp);
 	/* The input ended: its last second is complete. */
 	engine_flush(d.engine);

@@ -25,6 +25,17 @@
  * kept as a sample (with the parser's reason), so that a wrong log_format
  * shows in the dry-run summary instead of silently matching nothing.
  *
+ * An input that can be read only once (a pipe, a FIFO, standard input)
+ * is never opened twice: replay_prepare peeks at it within the reader's
+ * buffer, rewinds it and keeps it open for its stream, which replays it
+ * from its first line.
+ *
+ * --from/--to are applied here, by each producer: an event before the
+ * range is counted and left out, the first one past it ends the stream
+ * and is taken back out of the counts (its record's lines too, by the
+ * marks stream_mark_record keeps). So the per-input counts are those of
+ * what was replayed, whatever the consumer let the thread read ahead.
+ *
  * Not handled: following files that grow (that is the live tailer).
  */
 #include "agent/replay.h"
@@ -36,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "agent/log.h"
 #include "agent/reader.h"
@@ -50,6 +60,8 @@ struct replay_file {
 	int64_t first_ms;
 	uint64_t size;
 	unsigned order; /* position on the command line, for ties */
+	struct reader *rd; /* an input read once: open since the peek */
+	int open_errno;    /* the peek could not open it */
 };
 
 #define BATCH_EVENTS 512	     /* parsed events per batch */
@@ -63,6 +75,8 @@ struct batch {
 	size_t used, cap;
 	char *bytes;
 	struct log_event ev[BATCH_EVENTS];
+	unsigned ndrop;          /* events marked in drop[] */
+	bool drop[BATCH_EVENTS]; /* out of --from/--to: left out at put */
 };
 
 struct stream {
@@ -78,7 +92,14 @@ struct stream {
 	struct log_event *pending;  /* a jump waiting for the next line */
 	struct batch *held;	    /* full, kept back: holds pending */
 	struct replay_stats st;
-	uint64_t bytes_open; /* compressed bytes read of the open file */
+	/* lines (and lines cut) up to the end of the record before the
+	 * last one handed out, and up to the end of that one: a record
+	 * past --to is taken back out of the counts */
+	uint64_t lines_prev, cut_prev, lines_rec, cut_rec;
+	struct replay_stats at_pending; /* the counts before pending */
+	bool past;             /* an event past --to ended the stream */
+	uint64_t bytes_open;   /* compressed bytes read of the open file */
+	uint64_t bytes_closed; /* bytes of the files done (atomic) */
 	/* the ring: batches ready are ring[head .. head + count - 1] */
 	pthread_t thread;
 	bool started;
@@ -99,6 +120,8 @@ struct replay {
 	struct replay_input *inputs;
 	struct stream *streams;
 	unsigned n;
+	int64_t from_ms, to_ms; /* the range replayed */
+	bool has_stdin;         /* "-" was given */
 	int last;       /* stream whose events were handed out, or -1 */
 	unsigned nlast; /* how many */
 	unsigned errors, nfiles;
@@ -121,6 +144,8 @@ replay_new(const struct replay_input *inputs, unsigned n)
 	memcpy(r->inputs, inputs, n * sizeof(*inputs));
 	r->n = n;
 	r->last = -1;
+	r->from_ms = INT64_MIN;
+	r->to_ms = INT64_MAX;
 	for (unsigned i = 0; i < n; i++) {
 		struct stream *st = &r->streams[i];
 
@@ -139,8 +164,7 @@ stream_close_file(struct stream *s)
 {
 	if (s->rd == NULL)
 		return;
-	s->st.long_lines += reader_long_lines(s->rd);
-	__atomic_add_fetch(&s->st.bytes_done, s->files[s->cur].size,
+	__atomic_add_fetch(&s->bytes_closed, s->files[s->cur].size,
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&s->bytes_open, 0, __ATOMIC_RELAXED);
 	reader_close(s->rd);
@@ -189,8 +213,10 @@ replay_free(struct replay *r)
 	for (unsigned i = 0; r->streams && i < r->n; i++) {
 		struct stream *s = &r->streams[i];
 		stream_stop(s);
-		for (unsigned f = 0; f < s->nfiles; f++)
+		for (unsigned f = 0; f < s->nfiles; f++) {
+			reader_close(s->files[f].rd);
 			free(s->files[f].path);
+		}
 		free(s->files);
 		pthread_cond_destroy(&s->ready);
 		pthread_cond_destroy(&s->room);
@@ -275,6 +301,14 @@ replay_add(struct replay *r, const char *path, int input, char *err,
 		    REPLAY_FILES_MAX);
 		return -1;
 	}
+	if (strcmp(path, "-") == 0) {
+		if (r->has_stdin) {
+			/* Read once: one input gets it, whole. */
+			snprintf(err, errlen, "standard input given twice");
+			return -1;
+		}
+		r->has_stdin = true;
+	}
 	s = &r->streams[input];
 	f = realloc(s->files, (s->nfiles + 1) * sizeof(*f));
 	if (f == NULL || (f[s->nfiles].path = strdup(path)) == NULL) {
@@ -287,6 +321,8 @@ replay_add(struct replay *r, const char *path, int input, char *err,
 	f[s->nfiles].first_ms = INT64_MAX;
 	f[s->nfiles].size = 0;
 	f[s->nfiles].order = r->nfiles++;
+	f[s->nfiles].rd = NULL;
+	f[s->nfiles].open_errno = 0;
 	s->nfiles++;
 	return input;
 }
@@ -413,9 +449,19 @@ static bool
 stream_open_next(struct stream *s)
 {
 	while (s->cur < s->nfiles) {
-		const char *path = s->files[s->cur].path;
+		struct replay_file *f = &s->files[s->cur];
+		const char *path = f->path;
 
-		s->rd = reader_open(path, 0);
+		/* An input read once was opened by the peek, and rewound;
+		 * one that the peek could not open is not tried again. */
+		if (f->rd != NULL) {
+			s->rd = f->rd;
+			f->rd = NULL;
+		} else if (f->open_errno != 0) {
+			errno = f->open_errno;
+		} else {
+			s->rd = reader_open(path, 0);
+		}
 		if (s->rd != NULL &&
 		    records_init(&s->recs, s->in->parser, s->in->prog, 0) == 0) {
 			s->st.files++;
@@ -430,6 +476,23 @@ stream_open_next(struct stream *s)
 	return false;
 }
 
+/*
+ * A record was handed out: keep the counts up to its end, and up to the
+ * end of the one before. A multi-line format hands a record out when the
+ * next head line (the line just read, cut or not) has started the next
+ * one: that line is not the record's.
+ */
+static void
+stream_mark_record(struct stream *s, bool cut)
+{
+	bool head = s->recs.pending;
+
+	s->lines_prev = s->lines_rec;
+	s->cut_prev = s->cut_rec;
+	s->lines_rec = s->st.lines - head;
+	s->cut_rec = s->st.long_lines - (head && cut);
+}
+
 /* The stream's next record, or false at the end of its last file. */
 static bool
 stream_record(struct stream *s, struct sv *rec, uint32_t *fl)
@@ -442,19 +505,26 @@ stream_record(struct stream *s, struct sv *rec, uint32_t *fl)
 		if (s->rd == NULL && !stream_open_next(s))
 			return false;
 		if (s->at_end) {
-			if (records_flush(&s->recs, rec, fl))
+			if (records_flush(&s->recs, rec, fl)) {
+				stream_mark_record(s, false);
 				return true;
+			}
 			stream_close_file(s);
 			continue;
 		}
 		rc = reader_next(s->rd, &line, &len, fl);
 		if (rc == READER_LINE) {
+			bool cut = (*fl & EVENT_TRUNCATED) != 0;
+
 			s->st.lines++;
+			s->st.long_lines += cut;
 			if ((s->st.lines & 0xfff) == 0)
 				__atomic_store_n(&s->bytes_open,
 				    reader_bytes_in(s->rd), __ATOMIC_RELAXED);
-			if (records_push(&s->recs, line, len, *fl, rec, fl))
+			if (records_push(&s->recs, line, len, *fl, rec, fl)) {
+				stream_mark_record(s, cut);
 				return true;
+			}
 			continue;
 		}
 		if (rc == READER_ERR) {
@@ -502,12 +572,41 @@ batch_get(struct stream *s)
 	return b;
 }
 
+/* Take the events marked in drop[] out of b (their bytes stay). */
+static void
+batch_compact(struct batch *b)
+{
+	unsigned k = 0;
+
+	if (b->ndrop == 0)
+		return;
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->drop[i]) {
+			b->drop[i] = false;
+			continue;
+		}
+		if (k != i)
+			b->ev[k] = b->ev[i];
+		k++;
+	}
+	b->n = k;
+	b->ndrop = 0;
+}
+
 /* Producer: hand b to the consumer, waiting for room in the ring. */
 static bool
 batch_put(struct stream *s, struct batch *b)
 {
 	bool ok;
 
+	batch_compact(b);
+	if (b->n == 0) {
+		/* All of it before --from: straight back to the spares. */
+		pthread_mutex_lock(&s->mu);
+		s->spare[s->nspare++] = b;
+		pthread_mutex_unlock(&s->mu);
+		return true;
+	}
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop && s->count == BATCH_RING)
 		pthread_cond_wait(&s->room, &s->mu);
@@ -544,6 +643,115 @@ batch_copy(struct batch *b, struct sv *rec)
 	return true;
 }
 
+/*
+ * --from/--to, applied by the producer to each event once its time is
+ * final: at once for most, at the verdict for a jump (stream_time). One
+ * before --from is marked and left out when its batch is handed over,
+ * and counted. The first one past --to ends the stream: it and all that
+ * came after it are left out, and the counts go back to what they were
+ * before its record, so that they are those of what was replayed, the
+ * same on every run however far the consumer let this thread read
+ * ahead. An event without a time goes with its neighbours.
+ */
+
+/* The counts as they were before the record just parsed, an event. */
+static void
+counts_before_event(struct stream *s, struct replay_stats *c)
+{
+	if (c != &s->st)
+		*c = s->st;
+	c->events--;
+	c->lines = s->lines_prev;
+	c->long_lines = s->cut_prev;
+}
+
+/* The batch ev is in: the held one or the one being filled. */
+static struct batch *
+batch_of(struct stream *s, struct batch *b, const struct log_event *ev)
+{
+	struct batch *h = s->held;
+
+	if (h != NULL && ev >= h->ev && ev < h->ev + BATCH_EVENTS)
+		return h;
+	return b;
+}
+
+/* Leave out the events of x from index i on. */
+static void
+batch_cut(struct batch *x, unsigned i)
+{
+	for (unsigned k = i; k < x->n; k++) {
+		x->ndrop -= x->drop[k];
+		x->drop[k] = false;
+	}
+	if (i < x->n)
+		x->n = i;
+}
+
+/*
+ * Range-check ev, whose time is now final: an event of the held batch or
+ * of b, the batch being filled, where the event just parsed is at b->n
+ * (the caller adds it unless the stream is past --to). before: the
+ * counts before ev's record, NULL for the event just parsed.
+ */
+static void
+stream_range(struct stream *s, struct batch *b, struct log_event *ev,
+    const struct replay_stats *before)
+{
+	struct batch *x;
+	unsigned i;
+
+	if (ev->time_ms == EVENT_TIME_NONE || s->past)
+		return;
+	if (ev->time_ms >= s->r->from_ms && ev->time_ms <= s->r->to_ms)
+		return;
+	x = batch_of(s, b, ev);
+	i = (unsigned)(ev - x->ev);
+	if (ev->time_ms > s->r->to_ms) {
+		s->past = true;
+		if (before != NULL)
+			s->st = *before;
+		else
+			counts_before_event(s, &s->st);
+		if (x != b)
+			batch_cut(b, 0); /* b came after the held batch */
+		batch_cut(x, i);
+		return;
+	}
+	s->st.events--;
+	s->st.before_from++;
+	x->ndrop += !x->drop[i];
+	x->drop[i] = true;
+}
+
+/*
+ * After stream_parse: range-check the events whose time became final.
+ * p was the pending jump before, ev (at b->n) the event just parsed.
+ */
+static void
+stream_settle(struct stream *s, struct batch *b, struct log_event *p,
+    struct log_event *ev)
+{
+	if (p != NULL && s->pending != p)
+		stream_range(s, b, p, &s->at_pending);
+	if (s->pending == ev)
+		counts_before_event(s, &s->at_pending); /* decided later */
+	else
+		stream_range(s, b, ev, NULL);
+}
+
+/* At the end of a stream, or of a batch without a timed line: a pending
+ * jump is decided without a line after it. */
+static void
+stream_settle_end(struct stream *s, struct batch *b)
+{
+	struct log_event *p = s->pending;
+
+	stream_time_end(s);
+	if (p != NULL)
+		stream_range(s, b, p, &s->at_pending);
+}
+
 /* Producer: hand the kept-back batch over once its jump is decided. */
 static bool
 batch_release(struct stream *s)
@@ -567,7 +775,7 @@ batch_full(struct stream *s, struct batch *b)
 {
 	if (s->held != NULL) {
 		/* A whole batch and no timed line to decide: see above. */
-		stream_time_end(s);
+		stream_settle_end(s, b);
 		if (!batch_release(s))
 			return false;
 	}
@@ -586,7 +794,9 @@ stream_run(void *arg)
 	struct sv rec;
 	uint32_t fl;
 
-	while (b != NULL && stream_record(s, &rec, &fl)) {
+	while (b != NULL && !s->past && stream_record(s, &rec, &fl)) {
+		struct log_event *p = s->pending;
+
 		if (b->n == BATCH_EVENTS || !batch_copy(b, &rec)) {
 			if (!batch_full(s, b) || (b = batch_get(s)) == NULL)
 				goto stopped;
@@ -596,11 +806,14 @@ stream_run(void *arg)
 			b->used -= rec.len; /* not kept: reuse its bytes */
 			continue;
 		}
+		stream_settle(s, b, p, &b->ev[b->n]);
+		if (s->past)
+			break;
 		b->n++;
 		if (!batch_release(s))
 			goto stopped;
 	}
-	stream_time_end(s);
+	stream_settle_end(s, b);
 	if (!batch_release(s))
 		goto stopped;
 	if (b != NULL && b->n > 0)
@@ -613,6 +826,7 @@ stopped:
 	s->held = NULL;
 done:
 	stream_close_file(s);
+	s->cur = s->nfiles; /* past --to: the files left are not read */
 	pthread_mutex_lock(&s->mu);
 	s->finished = true;
 	pthread_cond_signal(&s->ready);
@@ -704,40 +918,57 @@ replay_next(struct replay *r, unsigned *input, struct log_event **ev, size_t *n)
 	return true;
 }
 
-/* First timestamp of a file, INT64_MAX when none is found. */
-static int64_t
-peek_first_ms(const struct replay_input *in, const char *path)
+/*
+ * The first timestamp of f (INT64_MAX when none is found), its size, and
+ * whether it can be opened: the error is kept, and reported when the
+ * stream reaches the file. A regular file is read again from its start by
+ * the stream. An input that can be read only once (a pipe, a FIFO,
+ * standard input) stays open: it is peeked at without dropping a byte,
+ * within the reader's buffer, then rewound, and the stream takes it over,
+ * so it is read once and whole.
+ */
+static void
+peek_first_ms(const struct replay_input *in, struct replay_file *f)
 {
-	struct reader *rd = reader_open(path, 0);
+	struct reader *rd = reader_open(f->path, 0);
 	struct records recs;
 	struct log_event ev;
 	const char *line;
 	size_t len;
 	uint32_t fl;
 	struct sv rec;
-	int64_t first = INT64_MAX;
+	bool once;
+	enum reader_rc (*next)(struct reader *, const char **, size_t *,
+	    uint32_t *);
 
-	if (rd == NULL)
-		return INT64_MAX;
+	if (rd == NULL) {
+		f->open_errno = errno ? errno : EIO;
+		return;
+	}
+	once = reader_is_once(rd);
+	f->size = reader_size(rd);
 	if (records_init(&recs, in->parser, in->prog, 0) == -1) {
 		reader_close(rd);
-		return INT64_MAX;
+		return;
 	}
+	next = once ? reader_peek : reader_next;
 	for (int n = 0; n < REPLAY_PEEK_RECORDS &&
-	    reader_next(rd, &line, &len, &fl) == READER_LINE;) {
+	    next(rd, &line, &len, &fl) == READER_LINE;) {
 		if (!records_push(&recs, line, len, fl, &rec, &fl))
 			continue;
 		n++;
 		event_reset(&ev, rec.p, rec.len);
 		if (in->parser->parse(in->prog, rec.p, rec.len, &ev) ==
 			PARSE_OK && ev.time_ms != EVENT_TIME_NONE) {
-			first = ev.time_ms;
+			f->first_ms = ev.time_ms;
 			break;
 		}
 	}
 	records_release(&recs);
-	reader_close(rd);
-	return first;
+	if (once && reader_rewind(rd) == 0)
+		f->rd = rd;
+	else
+		reader_close(rd);
 }
 
 static int
@@ -759,17 +990,10 @@ replay_prepare(struct replay *r)
 		struct stream *s = &r->streams[i];
 
 		for (unsigned f = 0; f < s->nfiles; f++) {
-			struct stat sb;
-
-			if (stat(s->files[f].path, &sb) == -1) {
-				/* Reported when the stream reaches it. */
-				bad++;
-				continue;
-			}
-			s->files[f].size = (uint64_t)sb.st_size;
-			r->bytes_total += (uint64_t)sb.st_size;
-			s->files[f].first_ms = peek_first_ms(s->in,
-			    s->files[f].path);
+			peek_first_ms(s->in, &s->files[f]);
+			/* Reported when the stream reaches it. */
+			bad += s->files[f].open_errno != 0;
+			r->bytes_total += s->files[f].size;
 		}
 		if (s->nfiles == 0)
 			continue;
@@ -780,6 +1004,13 @@ replay_prepare(struct replay *r)
 		s->started = true;
 	}
 	return bad;
+}
+
+void
+replay_set_range(struct replay *r, int64_t from_ms, int64_t to_ms)
+{
+	r->from_ms = from_ms;
+	r->to_ms = to_ms;
 }
 
 void
@@ -814,7 +1045,7 @@ replay_bytes_done(const struct replay *r)
 
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct stream *s = &r->streams[i];
-		done += __atomic_load_n(&s->st.bytes_done, __ATOMIC_RELAXED);
+		done += __atomic_load_n(&s->bytes_closed, __ATOMIC_RELAXED);
 		done += __atomic_load_n(&s->bytes_open, __ATOMIC_RELAXED);
 	}
 	return done;

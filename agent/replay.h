@@ -39,11 +39,16 @@ struct replay_input {
 	const struct field_table *fields; /* names in parse errors; may be NULL */
 };
 
+/*
+ * Per input, what was replayed: with --to, up to the input's first event
+ * past it (which is not counted, nor its lines); events before --from are
+ * counted in before_from, not in events (their lines are in lines).
+ */
 struct replay_stats {
 	uint64_t files, lines, events, bad, skipped, long_lines, no_time;
 	uint64_t out_of_time; /* wild jumps, placed at the line before */
 	uint64_t unplaced;    /* no time, and no line before to take it from */
-	uint64_t bytes_done;
+	uint64_t before_from;
 	char bad_sample[REPLAY_SAMPLE_MAX]; /* first bad line, cut */
 	char bad_error[160];		    /* and why */
 	char wild_sample[REPLAY_SAMPLE_MAX]; /* first out-of-time line, cut */
@@ -56,16 +61,27 @@ void replay_free(struct replay *r); /* NULL-safe */
 
 /*
  * Add a file to input (index), or to the input its name matches when input
- * is -1. Returns the input index, or -1 with a message in err (no input
- * matches, several do, too many files).
+ * is -1; "-" is standard input. Returns the input index, or -1 with a
+ * message in err (no input matches, several do, too many files, standard
+ * input given twice).
  */
 int replay_add(struct replay *r, const char *path, int input, char *err,
     size_t errlen);
 
 /*
- * Order each input's files by their first timestamp. Files that cannot be
- * opened are reported now (warning) and left out. Returns the number of
- * files that cannot be read.
+ * Replay only the events in [from_ms, to_ms] (default: all). Events before
+ * from_ms are read and left out; an input's first event past to_ms ends
+ * that input. Call before replay_prepare.
+ */
+void replay_set_range(struct replay *r, int64_t from_ms, int64_t to_ms);
+
+/*
+ * Order each input's files by their first timestamp and start reading.
+ * A file that can be read only once (a pipe, a FIFO, standard input:
+ * "-") is peeked at within one reader buffer and kept open, so that it is
+ * read once, from its first line. Files that cannot be opened are left
+ * out and reported (warning) when their input reaches them. Returns the
+ * number of files that cannot be read.
  */
 unsigned replay_prepare(struct replay *r);
 
