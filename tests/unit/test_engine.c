@@ -452,6 +452,31 @@ new_engine(const struct ruleset *rs)
 	return e;
 }
 
+/*
+ * Rule def (named "r", on input "access") over steps must emit want (in
+ * log_relative's notation); the transitions stay in trs[] for the caller.
+ */
+static void
+expect_steps(const struct tdef *def0, const char *name, const char *steps,
+    const char *want)
+{
+	struct tdef def = *def0;
+	struct ruleset *rs;
+	struct engine *e;
+	char got[4096];
+
+	def.name = "r";
+	def.sources = "access";
+	rs = compile_ok(&def, name);
+	e = new_engine(rs);
+	run_steps(e, steps, name);
+	log_relative(got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", name, got, want);
+	engine_free(e);
+	ruleset_free(rs);
+}
+
 /* --- rule_parse_duration --------------------------------------------- */
 
 static void
@@ -1111,24 +1136,9 @@ test_state_machine(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct tdef def = cases[i].def;
-		struct ruleset *rs;
-		struct engine *e;
-		char got[4096];
-
-		def.name = "r";
-		def.sources = "access";
-		rs = compile_ok(&def, cases[i].name);
-		e = new_engine(rs);
-		run_steps(e, cases[i].steps, cases[i].name);
-		log_relative(got, sizeof(got));
-		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name,
-			    got, cases[i].want);
-		engine_free(e);
-		ruleset_free(rs);
-	}
+	for (size_t i = 0; i < NELEM(cases); i++)
+		expect_steps(&cases[i].def, cases[i].name, cases[i].steps,
+		    cases[i].want);
 }
 
 /* The fields of a transition beyond its state and time. */
@@ -2308,20 +2318,8 @@ test_issue_8_second_once(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		struct tdef def = cases[i].def;
-		struct ruleset *rs;
-		struct engine *e;
-		char got[4096];
-
-		def.name = "r";
-		def.sources = "access";
-		rs = compile_ok(&def, cases[i].name);
-		e = new_engine(rs);
-		run_steps(e, cases[i].steps, cases[i].name);
-		log_relative(got, sizeof(got));
-		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].name,
-			    got, cases[i].want);
+		expect_steps(&cases[i].def, cases[i].name, cases[i].steps,
+		    cases[i].want);
 		for (unsigned j = 0; j < ntrs && j < TR_MAX; j++) {
 			if (trs[j].state == ALERT_FIRING &&
 			    trs[j].value != cases[i].value)
@@ -2329,8 +2327,6 @@ test_issue_8_second_once(void **state)
 				    cases[i].name, j, trs[j].value,
 				    cases[i].value);
 		}
-		engine_free(e);
-		ruleset_free(rs);
 	}
 }
 
