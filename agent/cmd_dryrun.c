@@ -36,7 +36,7 @@
 #include "rules/template.h"
 #include "parsers/compat.h"
 
-#define DRYRUN_RULES_MAX 256 /* --rule arguments */
+#define DRYRUN_RULES_MAX NOTIFY_ONLY_MAX /* --rule arguments */
 
 struct rule_tally {
 	uint64_t fired;
@@ -53,6 +53,8 @@ struct dryrun {
 	unsigned nonly;
 	struct rule_tally *tally; /* per rule of the ruleset */
 	const char **sink_names;
+	struct notifier notifier; /* the engine's emit: policy, then timeline */
+	struct notify_console console;
 	uint64_t transitions;
 	int64_t last_ms;
 };
@@ -138,28 +140,17 @@ tally(struct dryrun *d, size_t ri, const struct alert_transition *t)
 	}
 }
 
+/* The notifier's backend in dry-run: the tally, then the console. */
 static void
-on_transition(void *arg, const struct alert_transition *t)
+timeline(void *arg, const struct alert_transition *t)
 {
 	struct dryrun *d = arg;
 	size_t ri = rule_index(d, t->rule);
-	json_t *o;
 
-	if (t->state == ALERT_PENDING || !rule_selected(d, t->rule_name))
-		return;
 	if (ri < ruleset_count(d->conf.rules))
 		tally(d, ri, t);
 	d->transitions++;
-	if (!d->json) {
-		notify_text(stdout, t, true);
-		return;
-	}
-	o = notify_json(t, d->sink_names);
-	if (o == NULL)
-		fatalx("out of memory");
-	json_dumpf(o, stdout, JSON_COMPACT);
-	fputc('\n', stdout);
-	json_decref(o);
+	notify_console(&d->console, t);
 }
 
 static void
@@ -445,7 +436,11 @@ setup(struct dryrun *d)
 			return -1;
 		}
 	}
-	d->engine = engine_new(d->conf.rules, on_transition, d);
+	notifier_init(&d->notifier, timeline, d);
+	for (unsigned i = 0; i < d->nonly; i++)
+		(void)notifier_only(&d->notifier, d->only[i]);
+	d->console = (struct notify_console){ stdout, d->json, d->sink_names };
+	d->engine = engine_new(d->conf.rules, notifier_emit, &d->notifier);
 	if (d->engine == NULL)
 		return -1;
 	/* Values are only collected for --plot: the observer is a call per

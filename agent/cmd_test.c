@@ -37,6 +37,7 @@
 #include "rules/rule.h"
 #include "rules/template.h"
 #include "agent/log.h"
+#include "agent/notify.h"
 #include "parsers/compat.h"
 
 struct test_run;
@@ -233,15 +234,14 @@ rec_cmp(const void *a, const void *b)
 
 /* ---- the engine ---------------------------------------------------- */
 
+/* The notifier's backend in a test: collect what would be sent. */
 static void
-on_transition(void *arg, const struct alert_transition *t)
+collect(void *arg, const struct alert_transition *t)
 {
 	struct test_run *r = arg;
 	struct test_got *g, *got;
 	size_t cap;
 
-	if (t->state != ALERT_FIRING && t->state != ALERT_RESOLVED)
-		return;
 	if (r->ngot == r->capgot) {
 		cap = r->capgot ? r->capgot * 2 : 16;
 		if ((got = realloc(r->got, cap * sizeof(*got))) == NULL) {
@@ -458,6 +458,7 @@ run_case(
 {
 	struct test_run r;
 	struct engine *e = NULL;
+	struct notifier n;
 
 	memset(&r, 0, sizeof(r));
 	r.file = file;
@@ -472,7 +473,8 @@ run_case(
 	if (!r.failed && !r.oom) {
 		if (r.nrecs > 1)
 			qsort(r.recs, r.nrecs, sizeof(*r.recs), rec_cmp);
-		if ((e = engine_new(c->rules, on_transition, &r)) == NULL)
+		notifier_init(&n, collect, &r);
+		if ((e = engine_new(c->rules, notifier_emit, &n)) == NULL)
 			r.oom = true;
 		else
 			run_engine(&r, e);

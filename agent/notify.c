@@ -17,6 +17,66 @@
 #include "agent/log.h"
 #include "parsers/compat.h"
 
+void
+notifier_init(struct notifier *n, notify_backend_fn *fn, void *arg)
+{
+	memset(n, 0, sizeof(*n));
+	n->backend = fn;
+	n->arg = arg;
+}
+
+int
+notifier_only(struct notifier *n, const char *name)
+{
+	if (n->nonly == NOTIFY_ONLY_MAX)
+		return -1;
+	n->only[n->nonly++] = name;
+	return 0;
+}
+
+static bool
+notifier_wants(const struct notifier *n, const char *rule)
+{
+	if (n->nonly == 0)
+		return true;
+	for (unsigned i = 0; i < n->nonly; i++) {
+		if (strcmp(n->only[i], rule) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+notifier_emit(void *arg, const struct alert_transition *t)
+{
+	struct notifier *n = arg;
+
+	/* Pending is the engine's bookkeeping: nobody is told of it. */
+	if (t->state != ALERT_FIRING && t->state != ALERT_RESOLVED)
+		return;
+	if (!notifier_wants(n, t->rule_name))
+		return;
+	n->sent++;
+	n->backend(n->arg, t);
+}
+
+void
+notify_console(void *arg, const struct alert_transition *t)
+{
+	const struct notify_console *c = arg;
+	json_t *o;
+
+	if (!c->json) {
+		notify_text(c->f, t, true);
+		return;
+	}
+	if ((o = notify_json(t, c->sink_names)) == NULL)
+		fatalx("out of memory");
+	json_dumpf(o, c->f, JSON_COMPACT);
+	fputc('\n', c->f);
+	json_decref(o);
+}
+
 const char *
 notify_state_name(const struct alert_transition *t)
 {
