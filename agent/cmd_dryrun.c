@@ -272,14 +272,14 @@ summary(struct dryrun *d, const struct replay *rp)
 		       "%llu failed to parse",
 		    d->conf.inputs[i].name, (unsigned long long)st->files,
 		    log_plural(st->files), (unsigned long long)st->lines,
-		    log_plural(st->lines), (unsigned long long)st->events,
-		    log_plural(st->events), (unsigned long long)st->bad);
+		    log_plural(st->lines), (unsigned long long)st->in.events,
+		    log_plural(st->in.events), (unsigned long long)st->in.bad);
 		if (st->long_lines)
 			printf(", %llu cut at the line cap",
 			    (unsigned long long)st->long_lines);
-		if (st->unplaced)
+		if (st->in.unplaced)
 			printf(", %llu without a time (not replayed)",
-			    (unsigned long long)st->unplaced);
+			    (unsigned long long)st->in.unplaced);
 		if (st->out_of_time)
 			printf(", %llu out of time (more than %d min from the "
 			       "lines around, placed at the line before)",
@@ -289,10 +289,10 @@ summary(struct dryrun *d, const struct replay *rp)
 			printf(", %llu before --from",
 			    (unsigned long long)st->before_from);
 		printf("\n");
-		if (st->bad) {
+		if (st->in.bad) {
 			printf("      first failure: %s\n      line: ",
-			    st->bad_error);
-			print_sample(st->bad_sample);
+			    st->in.bad_error);
+			print_sample(st->in.bad_sample);
 		}
 		if (st->out_of_time) {
 			printf("      first out of time: ");

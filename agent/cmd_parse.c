@@ -17,6 +17,7 @@
 
 #include "agent/cmd.h"
 #include "agent/evjson.h"
+#include "agent/ingest.h"
 #include "agent/log.h"
 #include "agent/reader.h"
 #include "agent/records.h"
@@ -28,8 +29,9 @@ struct parse_ctx {
 	const struct parser *parser;
 	struct parser_prog *prog;
 	struct field_table fields;
+	struct ingest ing; /* one stream per file */
+	struct ingest_stats st; /* of all files */
 	struct log_event ev;
-	uint64_t events, bad, skipped;
 };
 
 void
@@ -70,26 +72,26 @@ print_bad(struct parse_ctx *c, const struct log_event *ev)
 	json_decref(o);
 }
 
+/* One record through the ingest stage: the event as a rule sees it
+ * (with the time it takes when it has none), or the failure. */
 static void
 handle(struct parse_ctx *c, struct sv rec, uint32_t flags)
 {
 	struct log_event *ev = &c->ev;
-	enum parse_rc rc;
 	json_t *o;
 
-	event_reset(ev, rec.p, rec.len);
-	ev->flags = flags;
-	rc = c->parser->parse(c->prog, rec.p, rec.len, ev);
-	if (rc == PARSE_SKIP && !parser_skip_is_bad(c->parser, ev)) {
-		c->skipped++;
+	switch (ingest_record(&c->ing, rec, flags, EVENT_TIME_NONE, ev)) {
+	case INGEST_SKIP:
 		return;
-	}
-	if (rc != PARSE_OK) {
-		c->bad++;
+	case INGEST_BAD:
 		print_bad(c, ev);
 		return;
+	case INGEST_TIMED:
+		ingest_place(&c->ing, ev);
+		break;
+	default:
+		break;
 	}
-	c->events++;
 	o = evjson_event(ev, &c->fields);
 	if (o == NULL)
 		fatalx("out of memory");
@@ -114,6 +116,7 @@ parse_file(struct parse_ctx *c, const char *path)
 		log_warn("cannot open \"%s\"", path);
 		return 2;
 	}
+	ingest_init(&c->ing, c->parser, c->prog, &c->fields, &c->st);
 	if (records_init(&rs, c->parser, c->prog, 0) == -1)
 		fatal("records");
 	while ((rc = reader_next(r, &line, &len, &flags)) == READER_LINE) {
@@ -209,9 +212,9 @@ cmd_parse(int argc, char **argv)
 	fprintf(stderr,
 	    "klaxon parse: %llu event%s, %llu parse error%s, "
 	    "%llu skipped\n",
-	    (unsigned long long)c.events, log_plural(c.events),
-	    (unsigned long long)c.bad, log_plural(c.bad),
-	    (unsigned long long)c.skipped);
+	    (unsigned long long)c.st.events, log_plural(c.st.events),
+	    (unsigned long long)c.st.bad, log_plural(c.st.bad),
+	    (unsigned long long)c.st.skipped);
 	c.parser->prog_free(c.prog);
 	return status;
 }

@@ -36,6 +36,7 @@
 #include "rules/engine.h"
 #include "rules/rule.h"
 #include "rules/template.h"
+#include "agent/ingest.h"
 #include "agent/log.h"
 #include "agent/notify.h"
 #include "parsers/compat.h"
@@ -186,39 +187,48 @@ collect_input(struct test_run *r, unsigned input)
 }
 
 /*
- * Parse every record. A line that does not parse fails the case; a blank
- * one is skipped (parser_skip_is_bad: as dry-run and `klaxon parse` do).
+ * Parse every record through the ingest stage, one stream per input, as
+ * dry-run does: a line that does not parse fails the case; a blank one is
+ * skipped; a line without a time takes its input's time so far, and one
+ * with none to take is left out (dry-run's "without a time").
  */
 static void
 parse_recs(struct test_run *r)
 {
-	int64_t last[CONF_INPUTS_MAX];
+	struct ingest ing[CONF_INPUTS_MAX];
 	const struct conf_input *in;
 	struct test_rec *rec;
-	enum parse_rc rc;
+	struct sv text;
 	char why[256];
-	uint32_t flags;
 
-	for (unsigned i = 0; i < CONF_INPUTS_MAX; i++)
-		last[i] = INT64_MIN;
+	for (unsigned i = 0; i < r->conf->ninputs && i < CONF_INPUTS_MAX; i++)
+		ingest_init(&ing[i], r->conf->inputs[i].parser,
+		    r->conf->inputs[i].prog, r->conf->fields, NULL);
 	for (size_t i = 0; i < r->nrecs; i++) {
 		rec = &r->recs[i];
 		in = &r->conf->inputs[rec->input];
-		flags = rec->ev.flags;
-		event_reset(&rec->ev, rec->text, rec->len);
-		rec->ev.flags = flags;
-		rc = in->parser->parse(in->prog, rec->text, rec->len, &rec->ev);
-		rec->skip = rc == PARSE_SKIP &&
-		    !parser_skip_is_bad(in->parser, &rec->ev);
-		if (rc != PARSE_OK && !rec->skip) {
+		text = sv_make(rec->text, rec->len);
+		rec->skip = false;
+		switch (ingest_record(&ing[rec->input], text, rec->ev.flags,
+		    EVENT_TIME_NONE, &rec->ev)) {
+		case INGEST_BAD:
 			parser_error_text(&rec->ev, r->conf->fields, why,
 			    sizeof(why));
 			test_fail(r, rec->line, "input '%s': %s: \"%.80s\"",
 			    in->name, why, rec->text);
+			rec->skip = true;
+			break;
+		case INGEST_SKIP:
+		case INGEST_UNPLACED:
+			rec->skip = true;
+			break;
+		case INGEST_TIMED:
+			ingest_place(&ing[rec->input], &rec->ev);
+			break;
+		case INGEST_TOOK:
+			break;
 		}
-		if (rc == PARSE_OK && rec->ev.time_ms != EVENT_TIME_NONE)
-			last[rec->input] = rec->ev.time_ms;
-		rec->key = last[rec->input];
+		rec->key = rec->ev.time_ms;
 	}
 }
 

@@ -88,7 +88,8 @@ struct stream {
 	struct reader *rd;
 	struct records recs;
 	bool at_end;	/* reader exhausted; flush the grouper, then close */
-	int64_t last_ms;	    /* time of the last line taken */
+	struct ingest ing;	    /* parse, count; its time: the last
+				       line taken */
 	struct log_event *pending;  /* a jump waiting for the next line */
 	struct batch *held;	    /* full, kept back: holds pending */
 	struct replay_stats st;
@@ -151,7 +152,8 @@ replay_new(const struct replay_input *inputs, unsigned n)
 
 		st->in = &r->inputs[i];
 		st->r = r;
-		st->last_ms = EVENT_TIME_NONE;
+		ingest_init(&st->ing, st->in->parser, st->in->prog,
+		    st->in->fields, &st->st.in);
 		pthread_mutex_init(&st->mu, NULL);
 		pthread_cond_init(&st->ready, NULL);
 		pthread_cond_init(&st->room, NULL);
@@ -327,16 +329,6 @@ replay_add(struct replay *r, const char *path, int input, char *err,
 	return input;
 }
 
-static void
-keep_sample(char *dst, struct sv line)
-{
-	size_t n = line.len < REPLAY_SAMPLE_MAX - 1 ? line.len
-						    : REPLAY_SAMPLE_MAX - 1;
-
-	memcpy(dst, line.p, n);
-	dst[n] = '\0';
-}
-
 static bool
 is_jump(int64_t from, int64_t to)
 {
@@ -358,9 +350,9 @@ confirms(int64_t last, int64_t p, int64_t next)
 }
 
 /*
- * The time of a parsed event that has one, against the stream's: the
- * reading of an ambiguous local time nearer the line before; then the
- * verdict on a pending jump, which this line confirms (it goes on from
+ * The time of a parsed event that has one (ingest.c already kept the
+ * reading of an ambiguous local time nearer the line before), against
+ * the stream's: the verdict on a pending jump, which this line confirms (it goes on from
  * the jump's time: a gap, a host down for a week, the next rotated file, a
  * sparse log) or refutes (it goes back across the jump: the jump was one
  * wild line, 9999 or 1970, counted out of time and placed at the time of
@@ -379,21 +371,21 @@ stream_time(struct stream *s, struct log_event *ev)
 {
 	struct log_event *p = s->pending;
 
-	event_pick_time(ev, s->last_ms);
 	if (p != NULL) {
 		s->pending = NULL;
-		if (confirms(s->last_ms, p->time_ms, ev->time_ms)) {
-			s->last_ms = p->time_ms;
+		if (confirms(s->ing.last_ms, p->time_ms, ev->time_ms)) {
+			s->ing.last_ms = p->time_ms;
 		} else {
 			if (s->st.out_of_time++ == 0)
-				keep_sample(s->st.wild_sample, p->line);
-			p->time_ms = s->last_ms;
+				ingest_sample(s->st.wild_sample, p->line);
+			p->time_ms = s->ing.last_ms;
 		}
 	}
-	if (s->last_ms != EVENT_TIME_NONE && is_jump(s->last_ms, ev->time_ms))
+	if (s->ing.last_ms != EVENT_TIME_NONE &&
+	    is_jump(s->ing.last_ms, ev->time_ms))
 		s->pending = ev;
 	else
-		s->last_ms = ev->time_ms;
+		ingest_place(&s->ing, ev);
 }
 
 /* At the end of the input: a jump no line came to confirm is wild. */
@@ -403,46 +395,26 @@ stream_time_end(struct stream *s)
 	if (s->pending == NULL)
 		return;
 	if (s->st.out_of_time++ == 0)
-		keep_sample(s->st.wild_sample, s->pending->line);
-	s->pending->time_ms = s->last_ms;
+		ingest_sample(s->st.wild_sample, s->pending->line);
+	s->pending->time_ms = s->ing.last_ms;
 	s->pending = NULL;
 }
 
-/* Parse rec (in the batch's bytes) into ev; true when it is an event. */
+/* Parse rec (in the batch's bytes) into ev (ingest.c); true when it is
+ * an event to replay: one without any time to place it by is not. */
 static bool
 stream_parse(struct stream *s, struct sv rec, uint32_t flags,
     struct log_event *ev)
 {
-	enum parse_rc rc;
-
-	event_reset(ev, rec.p, rec.len);
-	ev->flags = flags;
-	rc = s->in->parser->parse(s->in->prog, rec.p, rec.len, ev);
-	if (rc == PARSE_SKIP && !parser_skip_is_bad(s->in->parser, ev)) {
-		s->st.skipped++;
-		return false;
-	}
-	if (rc != PARSE_OK) {
-		if (s->st.bad++ == 0) {
-			keep_sample(s->st.bad_sample, rec);
-			parser_error_text(ev, s->in->fields, s->st.bad_error,
-			    sizeof(s->st.bad_error));
-		}
-		return false;
-	}
-	s->st.events++;
-	if (ev->time_ms == EVENT_TIME_NONE) {
-		s->st.no_time++;
-		if (s->last_ms == EVENT_TIME_NONE) {
-			/* Nothing to place it by: counted, not replayed. */
-			s->st.unplaced++;
-			return false;
-		}
-		ev->time_ms = s->last_ms;
+	switch (ingest_record(&s->ing, rec, flags, EVENT_TIME_NONE, ev)) {
+	case INGEST_TIMED:
+		stream_time(s, ev);
 		return true;
+	case INGEST_TOOK:
+		return true;
+	default:
+		return false;
 	}
-	stream_time(s, ev);
-	return true;
 }
 
 static bool
@@ -660,7 +632,7 @@ counts_before_event(struct stream *s, struct replay_stats *c)
 {
 	if (c != &s->st)
 		*c = s->st;
-	c->events--;
+	c->in.events--;
 	c->lines = s->lines_prev;
 	c->long_lines = s->cut_prev;
 }
@@ -718,7 +690,7 @@ stream_range(struct stream *s, struct batch *b, struct log_event *ev,
 		batch_cut(x, i);
 		return;
 	}
-	s->st.events--;
+	s->st.in.events--;
 	s->st.before_from++;
 	x->ndrop += !x->drop[i];
 	x->drop[i] = true;
@@ -932,6 +904,7 @@ peek_first_ms(const struct replay_input *in, struct replay_file *f)
 {
 	struct reader *rd = reader_open(f->path, 0);
 	struct records recs;
+	struct ingest ing;
 	struct log_event ev;
 	const char *line;
 	size_t len;
@@ -951,15 +924,15 @@ peek_first_ms(const struct replay_input *in, struct replay_file *f)
 		reader_close(rd);
 		return;
 	}
+	ingest_init(&ing, in->parser, in->prog, in->fields, NULL);
 	next = once ? reader_peek : reader_next;
 	for (int n = 0; n < REPLAY_PEEK_RECORDS &&
 	    next(rd, &line, &len, &fl) == READER_LINE;) {
 		if (!records_push(&recs, line, len, fl, &rec, &fl))
 			continue;
 		n++;
-		event_reset(&ev, rec.p, rec.len);
-		if (in->parser->parse(in->prog, rec.p, rec.len, &ev) ==
-			PARSE_OK && ev.time_ms != EVENT_TIME_NONE) {
+		if (ingest_record(&ing, rec, fl, EVENT_TIME_NONE, &ev) ==
+		    INGEST_TIMED) {
 			f->first_ms = ev.time_ms;
 			break;
 		}

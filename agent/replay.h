@@ -19,10 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/ingest.h"
 #include "parsers/parser.h"
 
 #define REPLAY_FILES_MAX  4096
-#define REPLAY_SAMPLE_MAX 400 /* bytes of a kept bad line */
+#define REPLAY_SAMPLE_MAX INGEST_SAMPLE_MAX /* bytes of a kept line */
 /*
  * A line dated more than this ahead of (or behind) the line before it in
  * its input is a jump: it is taken only when the line after it confirms
@@ -45,12 +46,10 @@ struct replay_input {
  * counted in before_from, not in events (their lines are in lines).
  */
 struct replay_stats {
-	uint64_t files, lines, events, bad, skipped, long_lines, no_time;
+	uint64_t files, lines, long_lines;
+	struct ingest_stats in; /* events, bad lines, no time (ingest.h) */
 	uint64_t out_of_time; /* wild jumps, placed at the line before */
-	uint64_t unplaced;    /* no time, and no line before to take it from */
 	uint64_t before_from;
-	char bad_sample[REPLAY_SAMPLE_MAX]; /* first bad line, cut */
-	char bad_error[160];		    /* and why */
 	char wild_sample[REPLAY_SAMPLE_MAX]; /* first out-of-time line, cut */
 };
 
