@@ -378,6 +378,7 @@ make_replay(const struct conf *c)
 		ri[i].parser = c->inputs[i].parser;
 		ri[i].prog = c->inputs[i].prog;
 		ri[i].fields = c->fields;
+		ri[i].line_max = (size_t)c->line_max;
 	}
 	rp = replay_new(ri, c->ninputs);
 	free(ri);

@@ -224,6 +224,13 @@ next_line(struct reader *r, bool keep, const char **line, size_t *len,
 				r->skipping = false;
 				continue;
 			}
+			if (n > r->line_max) {
+				/* Whole in the buffer, but over the cap. */
+				r->long_lines++;
+				emit(r, p, r->line_max, EVENT_TRUNCATED, line,
+				    len, flags);
+				return READER_LINE;
+			}
 			emit(r, p, n, 0, line, len, flags);
 			return READER_LINE;
 		}

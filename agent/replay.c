@@ -432,7 +432,7 @@ stream_open_next(struct stream *s)
 		} else if (f->open_errno != 0) {
 			errno = f->open_errno;
 		} else {
-			s->rd = reader_open(path, 0);
+			s->rd = reader_open(path, s->in->line_max);
 		}
 		if (s->rd != NULL &&
 		    records_init(&s->recs, s->in->parser, s->in->prog, 0) == 0) {
@@ -902,7 +902,7 @@ replay_next(struct replay *r, unsigned *input, struct log_event **ev, size_t *n)
 static void
 peek_first_ms(const struct replay_input *in, struct replay_file *f)
 {
-	struct reader *rd = reader_open(f->path, 0);
+	struct reader *rd = reader_open(f->path, in->line_max);
 	struct records recs;
 	struct ingest ing;
 	struct log_event ev;

@@ -38,6 +38,7 @@ struct replay_input {
 	const struct parser *parser;
 	struct parser_prog *prog; /* borrowed */
 	const struct field_table *fields; /* names in parse errors; may be NULL */
+	size_t line_max; /* bytes kept of a line (conf line_max); 0: default */
 };
 
 /*

@@ -202,5 +202,27 @@ PY
 (cd "$tmp" && "$KLAXON" test none.test.conf >"$tmp/none.out" 2>&1) &&
 	fail "test vs dry-run: a test expecting nothing passes"
 
+# 7. line_max is honoured (it was parsed, and every reader used 16 KiB):
+#    a 2000-byte line with line_max = 256 is cut and counted.
+cat >"$tmp/lm.conf" <<'EOF'
+inputs = { web = { format = "nginx_access"; path = "web.log";
+  log_format = "$remote_addr [$time_local] \"$request\" $status"; }; };
+sinks = { console = { type = "console"; }; };
+default_notify = ["console"];
+state_dir = "/tmp/klaxon-line-max";
+line_max = 256;
+rules = ["q-rules.conf"];
+EOF
+{
+	printf '203.0.113.7 [20/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200\n'
+	printf '203.0.113.7 [20/Nov/2026:10:00:01 +0000] "GET /%s HTTP/1.1" 200\n' \
+	    "$(head -c 2000 /dev/zero | tr '\0' a)"
+	printf '203.0.113.7 [20/Nov/2026:10:00:02 +0000] "GET /b HTTP/1.1" 200\n'
+} >"$tmp/lm.log"
+(cd "$tmp" && "$KLAXON" dry-run -c "$tmp/lm.conf" --input "web=$tmp/lm.log" \
+    >"$tmp/lm.out" 2>&1) || fail "line_max: dry-run failed: $(tail -3 "$tmp/lm.out")"
+grep -q "3 lines, 2 events, 1 failed to parse, 1 cut at the line cap" "$tmp/lm.out" ||
+	fail "line_max: the long line is not cut at 256 bytes: $(grep -A1 'web ' "$tmp/lm.out")"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "dry-run: all checks passed"

@@ -149,6 +149,44 @@ test_reader_long_line(void **state)
 	free(data);
 }
 
+/*
+ * A line longer than line_max but inside one read block (a 20 KB line
+ * among short ones, line_max 16 KiB) is cut like one that spans blocks:
+ * the reader used to cut only lines that filled its buffer (issue 8's
+ * review: line_max was honoured only past 256 KiB).
+ */
+static void
+test_reader_long_line_in_block(void **state)
+{
+	size_t big = 20000, n = 0;
+	char *data = malloc(big + 64);
+	struct reader *r;
+	const char *line;
+	size_t len;
+	uint32_t flags;
+
+	(void)state;
+	n += (size_t)snprintf(data, 64, "first\n");
+	memset(data + n, 'y', big);
+	n += big;
+	memcpy(data + n, "\nlast\n", 6);
+	n += 6;
+	r = reader_open(testutil_write_file("mid.log", data, n), 16384);
+	assert_non_null(r);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
+	assert_int_equal(len, 5);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
+	assert_int_equal(len, 16384);
+	assert_true(flags & EVENT_TRUNCATED);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_LINE);
+	assert_int_equal(len, 4);
+	assert_memory_equal(line, "last", 4);
+	assert_int_equal(reader_next(r, &line, &len, &flags), READER_EOF);
+	assert_int_equal(reader_long_lines(r), 1);
+	reader_close(r);
+	free(data);
+}
+
 static void
 test_reader_gzip(void **state)
 {
@@ -711,6 +749,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_plain),
 		cmocka_unit_test(test_reader_long_line),
+		cmocka_unit_test(test_reader_long_line_in_block),
 		cmocka_unit_test(test_reader_gzip),
 		cmocka_unit_test(test_reader_gzip_edges),
 		cmocka_unit_test(test_reader_gzip_trailer_issue_8),
