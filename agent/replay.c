@@ -19,16 +19,19 @@
  * producer finished (replay_next returned false), except the byte counts
  * for the progress bar, which are atomic.
  *
- * Lines without a timestamp of their own (a uwsgi free-form message) take
- * the time of the line before them in the same stream, so they merge where
- * they were written. Bad lines are counted per input and the first one is
- * kept as a sample (with the parser's reason), so that a wrong log_format
- * shows in the dry-run summary instead of silently matching nothing.
+ * Each record goes through the ingest stage (ingest.c), one per stream:
+ * lines without a timestamp of their own (a uwsgi free-form message) take
+ * the time of the line before them in the same stream, so they merge
+ * where they were written. Bad lines are counted per input and the first
+ * one is kept as a sample (with the parser's reason), so that a wrong
+ * log_format shows in the dry-run summary instead of silently matching
+ * nothing.
  *
- * An input that can be read only once (a pipe, a FIFO, standard input)
- * is never opened twice: replay_prepare peeks at it within the reader's
- * buffer, rewinds it and keeps it open for its stream, which replays it
- * from its first line.
+ * Which input a file belongs to and the order of an input's files are
+ * replay_files.c's (types in replay_impl.h). An input that can be read
+ * only once (a pipe, a FIFO, standard input) is never opened twice: it is
+ * peeked at there, rewound and kept open for its stream, which replays
+ * it from its first line.
  *
  * --from/--to are applied here, by each producer: an event before the
  * range is counted and left out, the first one past it ends the stream
@@ -42,92 +45,14 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/log.h"
-#include "agent/reader.h"
-#include "agent/records.h"
+#include "agent/replay_impl.h"
 #include "parsers/compat.h"
-
-#define REPLAY_PEEK_RECORDS 1000 /* records read to find a first time */
-
-struct replay_file {
-	char *path;
-	int64_t first_ms;
-	uint64_t size;
-	unsigned order; /* position on the command line, for ties */
-	struct reader *rd; /* an input read once: open since the peek */
-	int open_errno;    /* the peek could not open it */
-};
-
-#define BATCH_EVENTS 512	     /* parsed events per batch */
-#define BATCH_BYTES  (256 * 1024)    /* record bytes per batch (grows for
-					one record longer than this) */
-#define BATCH_RING   3		     /* batches ready for the consumer */
-#define BATCH_MAX    (BATCH_RING + 2) /* and one read, one being filled */
-
-struct batch {
-	unsigned n;
-	size_t used, cap;
-	char *bytes;
-	struct log_event ev[BATCH_EVENTS];
-	unsigned ndrop;          /* events marked in drop[] */
-	bool drop[BATCH_EVENTS]; /* out of --from/--to: left out at put */
-};
-
-struct stream {
-	const struct replay_input *in;
-	struct replay *r;
-	struct replay_file *files;
-	unsigned nfiles, cur;
-	/* producer side */
-	struct reader *rd;
-	struct records recs;
-	bool at_end;	/* reader exhausted; flush the grouper, then close */
-	struct ingest ing;	    /* parse, count; its time: the last
-				       line taken */
-	struct log_event *pending;  /* a jump waiting for the next line */
-	struct batch *held;	    /* full, kept back: holds pending */
-	struct replay_stats st;
-	/* lines (and lines cut) up to the end of the record before the
-	 * last one handed out, and up to the end of that one: a record
-	 * past --to is taken back out of the counts */
-	uint64_t lines_prev, cut_prev, lines_rec, cut_rec;
-	struct replay_stats at_pending; /* the counts before pending */
-	bool past;             /* an event past --to ended the stream */
-	uint64_t bytes_open;   /* compressed bytes read of the open file */
-	uint64_t bytes_closed; /* bytes of the files done (atomic) */
-	/* the ring: batches ready are ring[head .. head + count - 1] */
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t ready, room;
-	struct batch *ring[BATCH_RING];
-	unsigned head, count;
-	bool finished, stop;
-	struct batch *spare[BATCH_MAX]; /* given back by the consumer */
-	unsigned nspare, nalloc;
-	/* consumer side */
-	struct batch *cur_batch;
-	unsigned idx;
-	bool done;
-};
-
-struct replay {
-	struct replay_input *inputs;
-	struct stream *streams;
-	unsigned n;
-	int64_t from_ms, to_ms; /* the range replayed */
-	bool has_stdin;         /* "-" was given */
-	int last;       /* stream whose events were handed out, or -1 */
-	unsigned nlast; /* how many */
-	unsigned errors, nfiles;
-	uint64_t bytes_total;
-};
 
 struct replay *
 replay_new(const struct replay_input *inputs, unsigned n)
@@ -227,106 +152,6 @@ replay_free(struct replay *r)
 	free(r->streams);
 	free(r->inputs);
 	free(r);
-}
-
-void
-replay_base_name(char *path)
-{
-	size_t len = strlen(path), i;
-
-	if (len > 3 && strcmp(path + len - 3, ".gz") == 0)
-		path[len -= 3] = '\0';
-	/* ".N" as logrotate numbers, "-YYYYMMDD" as its dateext writes. */
-	i = len;
-	while (i > 0 && path[i - 1] >= '0' && path[i - 1] <= '9')
-		i--;
-	if (i < len && i > 0 && (path[i - 1] == '.' ||
-	    (path[i - 1] == '-' && len - i == 8)))
-		path[i - 1] = '\0';
-}
-
-/* 2: the whole path matches the glob; 1: the base names match; 0: no. */
-static int
-match_strength(const char *glob, const char *base)
-{
-	const char *gb = strrchr(glob, '/'), *bb = strrchr(base, '/');
-
-	if (fnmatch(glob, base, 0) == 0)
-		return 2;
-	gb = gb ? gb + 1 : glob;
-	bb = bb ? bb + 1 : base;
-	return fnmatch(gb, bb, 0) == 0 ? 1 : 0;
-}
-
-static int
-match_input(struct replay *r, const char *path, char *err, size_t errlen)
-{
-	char base[PATH_MAX];
-	int best = -1, best_str = 0, ties = 0;
-
-	if (compat_strlcpy(base, path, sizeof(base)) >= sizeof(base)) {
-		snprintf(err, errlen, "path too long");
-		return -1;
-	}
-	replay_base_name(base);
-	for (unsigned i = 0; i < r->n; i++) {
-		int m = r->inputs[i].path ?
-		    match_strength(r->inputs[i].path, base) : 0;
-		if (m > best_str) {
-			best_str = m;
-			best = (int)i;
-			ties = 0;
-		} else if (m > 0 && m == best_str) {
-			ties++;
-		}
-	}
-	if (best < 0)
-		snprintf(err, errlen, "matches no input's path; name one with "
-		    "--input NAME=%s", path);
-	else if (ties > 0)
-		snprintf(err, errlen, "matches several inputs' paths; name one "
-		    "with --input NAME=%s", path);
-	return ties > 0 ? -1 : best;
-}
-
-int
-replay_add(struct replay *r, const char *path, int input, char *err,
-    size_t errlen)
-{
-	struct stream *s;
-	struct replay_file *f;
-
-	if (input < 0 && (input = match_input(r, path, err, errlen)) < 0)
-		return -1;
-	if ((unsigned)input >= r->n || r->nfiles >= REPLAY_FILES_MAX) {
-		snprintf(err, errlen, "too many files (at most %d)",
-		    REPLAY_FILES_MAX);
-		return -1;
-	}
-	if (strcmp(path, "-") == 0) {
-		if (r->has_stdin) {
-			/* Read once: one input gets it, whole. */
-			snprintf(err, errlen, "standard input given twice");
-			return -1;
-		}
-		r->has_stdin = true;
-	}
-	s = &r->streams[input];
-	f = realloc(s->files, (s->nfiles + 1) * sizeof(*f));
-	if (f == NULL || (f[s->nfiles].path = strdup(path)) == NULL) {
-		if (f)
-			s->files = f;
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	s->files = f;
-	f[s->nfiles].first_ms = INT64_MAX;
-	f[s->nfiles].size = 0;
-	f[s->nfiles].order = r->nfiles++;
-	f[s->nfiles].rd = NULL;
-	f[s->nfiles].open_errno = 0;
-	s->nfiles++;
-	return input;
 }
 
 static bool
@@ -890,87 +715,16 @@ replay_next(struct replay *r, unsigned *input, struct log_event **ev, size_t *n)
 	return true;
 }
 
-/*
- * The first timestamp of f (INT64_MAX when none is found), its size, and
- * whether it can be opened: the error is kept, and reported when the
- * stream reaches the file. A regular file is read again from its start by
- * the stream. An input that can be read only once (a pipe, a FIFO,
- * standard input) stays open: it is peeked at without dropping a byte,
- * within the reader's buffer, then rewound, and the stream takes it over,
- * so it is read once and whole.
- */
-static void
-peek_first_ms(const struct replay_input *in, struct replay_file *f)
-{
-	struct reader *rd = reader_open(f->path, in->line_max);
-	struct records recs;
-	struct ingest ing;
-	struct log_event ev;
-	const char *line;
-	size_t len;
-	uint32_t fl;
-	struct sv rec;
-	bool once;
-	enum reader_rc (*next)(struct reader *, const char **, size_t *,
-	    uint32_t *);
-
-	if (rd == NULL) {
-		f->open_errno = errno ? errno : EIO;
-		return;
-	}
-	once = reader_is_once(rd);
-	f->size = reader_size(rd);
-	if (records_init(&recs, in->parser, in->prog, 0) == -1) {
-		reader_close(rd);
-		return;
-	}
-	ingest_init(&ing, in->parser, in->prog, in->fields, NULL);
-	next = once ? reader_peek : reader_next;
-	for (int n = 0; n < REPLAY_PEEK_RECORDS &&
-	    next(rd, &line, &len, &fl) == READER_LINE;) {
-		if (!records_push(&recs, line, len, fl, &rec, &fl))
-			continue;
-		n++;
-		if (ingest_record(&ing, rec, fl, EVENT_TIME_NONE, &ev) ==
-		    INGEST_TIMED) {
-			f->first_ms = ev.time_ms;
-			break;
-		}
-	}
-	records_release(&recs);
-	if (once && reader_rewind(rd) == 0)
-		f->rd = rd;
-	else
-		reader_close(rd);
-}
-
-static int
-file_cmp(const void *a, const void *b)
-{
-	const struct replay_file *x = a, *y = b;
-
-	if (x->first_ms != y->first_ms)
-		return x->first_ms < y->first_ms ? -1 : 1;
-	return x->order < y->order ? -1 : (x->order > y->order);
-}
-
 unsigned
 replay_prepare(struct replay *r)
 {
-	unsigned bad = 0;
+	unsigned bad = replay_files_order(r);
 
 	for (unsigned i = 0; i < r->n; i++) {
 		struct stream *s = &r->streams[i];
 
-		for (unsigned f = 0; f < s->nfiles; f++) {
-			peek_first_ms(s->in, &s->files[f]);
-			/* Reported when the stream reaches it. */
-			bad += s->files[f].open_errno != 0;
-			r->bytes_total += s->files[f].size;
-		}
 		if (s->nfiles == 0)
 			continue;
-		qsort(s->files, s->nfiles, sizeof(*s->files), file_cmp);
 		if ((errno = pthread_create(&s->thread, NULL, stream_run,
 		    s)) != 0)
 			fatal("cannot start a reader thread");
