@@ -46,6 +46,9 @@ struct reader {
 	uint64_t bytes_in;  /* plain: bytes read */
 	char *buf;
 	size_t cap, start, end;
+	uint64_t base;	    /* stream offset of buf[0] */
+	uint64_t line_start, line_end; /* span of the last line handed out */
+	uint64_t dev, ino;  /* identity of the file (fstat at open) */
 	size_t line_max;
 	bool eof;
 	bool skipping;
@@ -58,15 +61,17 @@ struct reader {
 
 /* Whether fd (just opened for path) can be opened again from its start. */
 static bool
-is_once(const char *path, int fd, uint64_t *size)
+is_once(const char *path, int fd, struct reader *r)
 {
 	struct stat sb;
 
-	*size = 0;
+	r->size = 0;
 	if (fstat(fd, &sb) == -1)
 		return true;
+	r->dev = (uint64_t)sb.st_dev;
+	r->ino = (uint64_t)sb.st_ino;
 	if (S_ISREG(sb.st_mode))
-		*size = (uint64_t)sb.st_size;
+		r->size = (uint64_t)sb.st_size;
 	/* "-" is a dup of standard input: it shares the offset even when
 	 * it is a regular file, so a second dup would start where the
 	 * first stopped. */
@@ -96,7 +101,7 @@ reader_open(const char *path, size_t line_max)
 		goto fail;
 	r->fd = -1;
 	r->line_max = line_max;
-	r->once = is_once(path, fd, &r->size);
+	r->once = is_once(path, fd, r);
 	r->cap = READER_BLOCK > 2 * line_max ? READER_BLOCK : 2 * line_max;
 	r->buf = malloc(r->cap);
 	if (r->buf == NULL)
@@ -182,6 +187,7 @@ refill(struct reader *r, bool keep)
 	if (r->start > 0 && !keep) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
+		r->base += r->start;
 		r->start = 0;
 		r->dropped = true;
 	}
@@ -198,6 +204,10 @@ static void
 emit(struct reader *r, const char *p, size_t len, uint32_t fl,
     const char **line, size_t *llen, uint32_t *flags)
 {
+	/* The span: from the line's first byte to where reading goes on
+	 * (past its newline; for a cut line, past the bytes kept). */
+	r->line_start = r->base + (uint64_t)(p - r->buf);
+	r->line_end = r->base + r->start;
 	if (len > 0 && p[len - 1] == '\r')
 		len--;
 	*line = p;
@@ -287,7 +297,22 @@ reader_rewind(struct reader *r)
 	r->skipping = false;
 	r->lines = 0;
 	r->long_lines = 0;
+	r->line_start = r->line_end = 0;
 	return 0;
+}
+
+void
+reader_line_span(const struct reader *r, uint64_t *start, uint64_t *end)
+{
+	*start = r->line_start;
+	*end = r->line_end;
+}
+
+void
+reader_identity(const struct reader *r, uint64_t *dev, uint64_t *ino)
+{
+	*dev = r->dev;
+	*ino = r->ino;
 }
 
 bool

@@ -61,6 +61,18 @@ int reader_rewind(struct reader *r);
 bool reader_is_once(const struct reader *r);
 uint64_t reader_size(const struct reader *r); /* regular file: st_size, else 0 */
 
+/*
+ * Where the last line handed out lies in the input: its first byte, and
+ * where reading goes on (past its newline; for a line cut at line_max,
+ * past the bytes kept, the rest being skipped up to the next newline).
+ * Offsets count the bytes of the input as read: a plain file's offsets,
+ * or a .gz file's inflated bytes. A checkpoint at `end` resumes after the
+ * line.
+ */
+void reader_line_span(const struct reader *r, uint64_t *start, uint64_t *end);
+/* The file's device and inode (fstat at open; 0 for what has none). */
+void reader_identity(const struct reader *r, uint64_t *dev, uint64_t *ino);
+
 /* Message for READER_ERR ("unexpected end of gzip data at byte 1234"). */
 const char *reader_error(const struct reader *r);
 

@@ -165,11 +165,21 @@ bool
 records_push(struct records *r, const char *line, size_t len, uint32_t flags,
     struct sv *out, uint32_t *out_flags)
 {
+	return records_push_span(r, line, len, flags, 0, 0, out, out_flags);
+}
+
+bool
+records_push_span(struct records *r, const char *line, size_t len,
+    uint32_t flags, uint64_t start_off, uint64_t end_off, struct sv *out,
+    uint32_t *out_flags)
+{
 	unsigned done;
 
 	if (r->parser->is_continuation == NULL) {
 		*out = sv_make(line, len);
 		*out_flags = flags;
+		r->out_start = start_off;
+		r->out_end = end_off;
 		return true;
 	}
 	if (r->parser->is_continuation(r->prog, line, len)) {
@@ -177,6 +187,7 @@ records_push(struct records *r, const char *line, size_t len, uint32_t flags,
 			append(r, "\n", 1);
 			append(r, line, len);
 			r->flags |= flags & EVENT_TRUNCATED;
+			r->pend_end = end_off;
 			return false;
 		}
 		/* No head to attach to: hand it out alone, it will be
@@ -184,10 +195,14 @@ records_push(struct records *r, const char *line, size_t len, uint32_t flags,
 		r->orphans++;
 		*out = sv_make(line, len);
 		*out_flags = flags;
+		r->out_start = start_off;
+		r->out_end = end_off;
 		return true;
 	}
 	if (!r->pending) {
 		start(r, line, len, flags);
+		r->pend_start = start_off;
+		r->pend_end = end_off;
 		return false;
 	}
 	if (r->cutting)
@@ -195,8 +210,12 @@ records_push(struct records *r, const char *line, size_t len, uint32_t flags,
 	done = r->cur;
 	*out = sv_make(r->buf[done], r->len);
 	*out_flags = r->flags;
+	r->out_start = r->pend_start;
+	r->out_end = r->pend_end;
 	r->cur ^= 1u;
 	start(r, line, len, flags);
+	r->pend_start = start_off;
+	r->pend_end = end_off;
 	return true;
 }
 
@@ -209,7 +228,23 @@ records_flush(struct records *r, struct sv *out, uint32_t *out_flags)
 		finish_cut(r);
 	*out = sv_make(r->buf[r->cur], r->len);
 	*out_flags = r->flags;
+	r->out_start = r->pend_start;
+	r->out_end = r->pend_end;
 	r->pending = false;
 	r->cur ^= 1u;
 	return true;
+}
+
+void
+records_span(const struct records *r, uint64_t *start_off, uint64_t *end_off)
+{
+	*start_off = r->out_start;
+	*end_off = r->out_end;
+}
+
+bool
+records_pending_start(const struct records *r, uint64_t *start_off)
+{
+	*start_off = r->pend_start;
+	return r->pending;
 }

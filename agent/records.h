@@ -48,6 +48,9 @@ struct records {
 	size_t ring_pos; /* where the next byte goes */
 	uint64_t after_head; /* bytes of the record after its head */
 	uint64_t orphans; /* continuation lines with no head before them */
+	/* Spans in the input (records_push_span): of the pending record,
+	 * and of the record last handed out. */
+	uint64_t pend_start, pend_end, out_start, out_end;
 };
 
 /*
@@ -66,6 +69,28 @@ void records_release(struct records *r);
  */
 bool records_push(struct records *r, const char *line, size_t len,
     uint32_t flags, struct sv *out, uint32_t *out_flags);
+
+/*
+ * records_push for a source that knows where each line lies in its input
+ * (reader_line_span: the line's first byte, and where reading goes on
+ * after it): the records handed out then carry the span of their lines,
+ * from the head's first byte to past the last continuation line
+ * (records_span). records_push is this with no offsets (all 0).
+ */
+bool records_push_span(struct records *r, const char *line, size_t len,
+    uint32_t flags, uint64_t start_off, uint64_t end_off, struct sv *out,
+    uint32_t *out_flags);
+
+/* The span of the record last handed out (records_push_span). */
+void records_span(const struct records *r, uint64_t *start_off,
+    uint64_t *end_off);
+
+/*
+ * True when a record is being collected, with *start_off where it began:
+ * a checkpoint taken now must sit there (not after the lines taken so
+ * far), so that a restart collects the whole record again.
+ */
+bool records_pending_start(const struct records *r, uint64_t *start_off);
 
 /* End of input: hand out the pending record, if any. */
 bool records_flush(struct records *r, struct sv *out, uint32_t *out_flags);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -606,6 +607,76 @@ test_records_grouping(void **state)
 	records_release(&r);
 }
 
+/*
+ * Records carry where their lines lie in the input (issue 10: a
+ * checkpoint may sit at the start of a traceback still being collected):
+ * a reader's line spans through records_push_span, with CRLF, a
+ * traceback and a last line without a newline.
+ */
+static void
+test_records_spans(void **state)
+{
+	static const struct parser multi = { .name = "multi",
+		.is_continuation = cont };
+	static const char data[] = "[a] one\r\n"	   /* 0..9 */
+				   "[b] two\n"	   /* 9..17 */
+				   "Traceback (x)\n" /* 17..31 */
+				   "  File y\n"	   /* 31..40 */
+				   "[c] three";	   /* 40..49 */
+	static const uint64_t want[][2] = { { 0, 9 }, { 9, 40 }, { 40, 49 } };
+	char path[512];
+	struct reader *rd;
+	struct records r;
+	const char *line;
+	size_t len;
+	uint32_t fl;
+	struct sv out;
+	uint64_t a, b, pend;
+	size_t got = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s",
+	    testutil_write_file("spans.log", data, sizeof(data) - 1));
+	rd = reader_open(path, 0);
+	assert_non_null(rd);
+	assert_int_equal(records_init(&r, &multi, NULL, 0), 0);
+	while (reader_next(rd, &line, &len, &fl) == READER_LINE) {
+		reader_line_span(rd, &a, &b);
+		if (records_push_span(&r, line, len, fl, a, b, &out, &fl)) {
+			records_span(&r, &a, &b);
+			assert_true(got < 3);
+			if (a != want[got][0] || b != want[got][1])
+				fail_msg("record %zu: span %llu..%llu", got,
+				    (unsigned long long)a,
+				    (unsigned long long)b);
+			got++;
+		}
+		/* While [b]'s traceback is collected, a checkpoint sits
+		 * at its head. */
+		if (got == 1 && len > 0 && line[0] == ' ') {
+			assert_true(records_pending_start(&r, &pend));
+			assert_int_equal(pend, 9);
+		}
+	}
+	assert_true(records_flush(&r, &out, &fl));
+	records_span(&r, &a, &b);
+	assert_int_equal(a, 40);
+	assert_int_equal(b, 49);
+	assert_false(records_pending_start(&r, &pend));
+	/* And which file it was: device and inode. */
+	{
+		struct stat sb;
+		uint64_t dev, ino;
+
+		assert_int_equal(stat(path, &sb), 0);
+		reader_identity(rd, &dev, &ino);
+		assert_true(dev == (uint64_t)sb.st_dev);
+		assert_true(ino == (uint64_t)sb.st_ino);
+	}
+	records_release(&r);
+	reader_close(rd);
+}
+
 static void
 test_records_cap(void **state)
 {
@@ -758,6 +829,7 @@ main(void)
 		cmocka_unit_test(test_reader_peek_limits_issue_8),
 		cmocka_unit_test(test_reader_missing),
 		cmocka_unit_test(test_records_grouping),
+		cmocka_unit_test(test_records_spans),
 		cmocka_unit_test(test_records_cap),
 		cmocka_unit_test(test_records_cut_keeps_tail),
 	};
