@@ -62,6 +62,7 @@ ALL_RULES   := $(patsubst %.c,%,$(RULES_SRC))
 AGENT_LIB   := $(filter-out agent/main,$(patsubst %.c,%,$(AGENT_SRC)))
 test_parser_DEPS   := $(ALL_PARSERS)
 test_ingest_DEPS   := agent/ingest $(ALL_PARSERS)
+test_tail_DEPS     := agent/tail agent/reader agent/gunzip agent/log $(PARSE_CORE)
 test_records_DEPS  := agent/records agent/reader agent/gunzip \
 	parsers/gunicorn_error $(PARSE_CORE)
 test_expr_DEPS     := $(call stems,rules/expr) $(ALL_PARSERS)

@@ -53,6 +53,7 @@ struct reader {
 	bool eof;
 	bool skipping;
 	bool dropped;	    /* bytes were moved out of buf: no rewind */
+	bool follow;	    /* a growing file: the end is not final */
 	bool once;	    /* cannot be opened and read again */
 	uint64_t size;	    /* of a regular file, else 0 */
 	uint64_t lines, long_lines;
@@ -246,6 +247,10 @@ next_line(struct reader *r, bool keep, const char **line, size_t *len,
 		}
 		if (r->skipping) {
 			r->start = r->end; /* drop the rest of a long line */
+			if (r->eof && r->follow) {
+				r->eof = false; /* its end may come later */
+				return READER_EOF;
+			}
 			if (r->eof) {
 				r->skipping = false;
 				return READER_EOF;
@@ -258,6 +263,11 @@ next_line(struct reader *r, bool keep, const char **line, size_t *len,
 			emit(r, p, r->line_max, EVENT_TRUNCATED, line, len,
 			    flags);
 			return READER_LINE;
+		} else if (r->eof && r->follow) {
+			/* More may come: a partial line waits for its
+			 * newline (reader_flush_partial). */
+			r->eof = false;
+			return READER_EOF;
 		} else if (r->eof) {
 			if (avail == 0)
 				return READER_EOF;
@@ -299,6 +309,85 @@ reader_rewind(struct reader *r)
 	r->long_lines = 0;
 	r->line_start = r->line_end = 0;
 	return 0;
+}
+
+struct reader *
+reader_follow(const char *path, size_t line_max, uint64_t offset, bool nofollow)
+{
+	struct reader *r;
+	int fd, saved;
+
+	if (line_max == 0)
+		line_max = READER_LINE_MAX_DEFAULT;
+	if (line_max > READER_LINE_MAX_MAX)
+		line_max = READER_LINE_MAX_MAX;
+	/* O_NONBLOCK: a FIFO planted where a log was must not block the
+	 * agent (is_once rejects it below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+		(nofollow ? O_NOFOLLOW : 0));
+	if (fd == -1)
+		return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto fail;
+	r->fd = -1;
+	r->line_max = line_max;
+	r->follow = true;
+	if (is_once(path, fd, r)) {
+		errno = EINVAL; /* not a regular file */
+		goto fail;
+	}
+	if (offset > r->size)
+		offset = r->size;
+	if (lseek(fd, (off_t)offset, SEEK_SET) == -1)
+		goto fail;
+	r->cap = READER_BLOCK > 2 * line_max ? READER_BLOCK : 2 * line_max;
+	if ((r->buf = malloc(r->cap)) == NULL)
+		goto fail;
+	r->fd = fd;
+	r->base = offset;
+	r->bytes_in = offset;
+	r->dropped = true; /* no rewind: it did not start at the start */
+	return r;
+fail:
+	saved = errno ? errno : ENOMEM;
+	if (r)
+		free(r->buf);
+	free(r);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+enum reader_rc
+reader_flush_partial(
+    struct reader *r, const char **line, size_t *len, uint32_t *flags)
+{
+	size_t avail = r->end - r->start;
+	char *p = r->buf + r->start;
+
+	if (avail == 0 || r->skipping)
+		return READER_EOF;
+	if (avail > r->line_max) {
+		avail = r->line_max;
+		r->skipping = true;
+		r->long_lines++;
+	}
+	r->start += avail;
+	emit(r, p, avail, EVENT_PARTIAL | (r->skipping ? EVENT_TRUNCATED : 0),
+	    line, len, flags);
+	return READER_LINE;
+}
+
+uint64_t
+reader_offset(const struct reader *r)
+{
+	return r->base + r->end;
+}
+
+uint64_t
+reader_unread(const struct reader *r)
+{
+	return r->end - r->start;
 }
 
 void

@@ -62,6 +62,25 @@ bool reader_is_once(const struct reader *r);
 uint64_t reader_size(const struct reader *r); /* regular file: st_size, else 0 */
 
 /*
+ * A growing regular file (the live tailer), read from byte offset on
+ * (clamped to its size): reader_next returns READER_EOF at the end of
+ * what is written so far and goes on reading on the next call; a last
+ * line without its newline waits in the buffer until it is completed, or
+ * until reader_flush_partial hands it out (EVENT_PARTIAL) after an idle
+ * time the caller chooses. nofollow: the path must not be a symlink (a
+ * file matched by a glob). NULL with errno: cannot open, or (EINVAL) not
+ * a regular file.
+ */
+struct reader *reader_follow(
+    const char *path, size_t line_max, uint64_t offset, bool nofollow);
+enum reader_rc reader_flush_partial(
+    struct reader *r, const char **line, size_t *len, uint32_t *flags);
+/* Where the next read(2) starts: bytes read of the input so far. */
+uint64_t reader_offset(const struct reader *r);
+/* Bytes read but not yet handed out (a partial line). */
+uint64_t reader_unread(const struct reader *r);
+
+/*
  * Where the last line handed out lies in the input: its first byte, and
  * where reading goes on (past its newline; for a line cut at line_max,
  * past the bytes kept, the rest being skipped up to the next newline).
