@@ -13,6 +13,7 @@ int cmd_parse(int argc, char **argv);	/* klaxon parse */
 int cmd_check(int argc, char **argv);	/* klaxon check */
 int cmd_test(int argc, char **argv);	/* klaxon test */
 int cmd_dryrun(int argc, char **argv);	/* klaxon dry-run */
+int cmd_run(int argc, char **argv);	/* klaxon run */
 
 /*
  * Each command's usage: the synopsis, what it does, and every option it
@@ -24,5 +25,6 @@ void cmd_parse_usage(FILE *f);
 void cmd_check_usage(FILE *f);
 void cmd_test_usage(FILE *f);
 void cmd_dryrun_usage(FILE *f);
+void cmd_run_usage(FILE *f);
 
 #endif /* AGENT_CMD_H */

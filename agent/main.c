@@ -23,6 +23,7 @@ static const struct command {
 	int (*fn)(int, char **);
 	void (*usage)(FILE *);
 } commands[] = {
+	{ "run", cmd_run, cmd_run_usage },
 	{ "check", cmd_check, cmd_check_usage },
 	{ "test", cmd_test, cmd_test_usage },
 	{ "dry-run", cmd_dryrun, cmd_dryrun_usage },

@@ -107,8 +107,12 @@ test_tail_rename_create(void **state)
 	/* The old file's lines first, then the new file's from its start. */
 	assert_string_equal(drain(t, 20), "d|c");
 	assert_int_equal(tail_stats(t)->rotations, 1);
+	/* The writer is still on the old file after the switch. */
+	append("rot.log.1", "d2\n");
+	assert_string_equal(drain(t, 25), "d2");
 	/* The old file is let go after idle; lines after that are not. */
-	assert_string_equal(drain(t, 20 + IDLE), "");
+	assert_string_equal(drain(t, 25 + IDLE - 1), "");
+	assert_string_equal(drain(t, 25 + IDLE), "");
 	append("rot.log.1", "late\n");
 	assert_string_equal(drain(t, 30 + IDLE), "");
 	append("rot.log", "e\n");
