@@ -41,6 +41,19 @@
 #define UNQUOTED_UPSTREAM                                                      \
 	"$remote_addr [$time_local] \"$request\" $status "                     \
 	"$upstream_response_time $upstream_status $upstream_addr $request_time"
+/*
+ * Adjacent variables (issue 9): nginx writes them back to back; real
+ * configs log the URL as "$scheme://$host$request_uri" and times run
+ * together. They split where the first value's shape ends.
+ */
+#define HOST_URI                                                               \
+	"$remote_addr [$time_local] \"$request\" $status "                     \
+	"\"$scheme://$host$request_uri\""
+#define BARE_HOST_URI "$remote_addr [$time_local] $host$request_uri $status"
+#define TIMES_RUN                                                              \
+	"$remote_addr [$time_local] \"$request\" $status "                     \
+	"$request_time$upstream_response_time $upstream_status $body_bytes_sent"
+#define METHOD_URI "$remote_addr [$time_local] $request_method$request_uri"
 
 #define T0 INT64_C(1795362606000) /* 22/Nov/2026:15:50:06 +0000 */
 #define T1 INT64_C(1795358749000) /* 22/Nov/2026:14:45:49 +0000 */
@@ -250,6 +263,55 @@ static const struct testutil_fmt_case cases[] = {
 	    "2026/11/22 15:50:06 [error] 91817#91817: *6 no live upstreams "
 	    "while connecting to upstream",
 	    PARSE_SKIP, 0, { { 0 } } },
+	{ "$scheme://$host$request_uri (issue 9)", HOST_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /api/x?a=1 "
+	    "HTTP/1.1\" 200 \"https://shop.example.com/api/x?a=1\"",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("scheme", "https"), TXT_ONLY("host", "shop.example.com"),
+		TXT_ONLY("request_uri", "/api/x?a=1"),
+		TXT_ONLY("path", "/api/x"), TXT_ONLY("query", "a=1") } },
+	{ "$host$request_uri, a host with a port and dashes (issue 9)",
+	    BARE_HOST_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] "
+	    "my-shop.example-1.com:8080/a/b-c 404",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("host", "my-shop.example-1.com:8080"),
+		TXT_ONLY("path", "/a/b-c"), TXT_NUM("status", "404", 404) } },
+	{ "$host$request_uri, an IPv6 literal host (issue 9)", BARE_HOST_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] [::1]/ 200", PARSE_OK, T1,
+	    { TXT_ONLY("host", "[::1]"), TXT_ONLY("path", "/") } },
+	{ "$host$request_uri, no '/' after the host (issue 9)", BARE_HOST_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] example.com 200",
+	    PARSE_BAD, 0, { { 0 } } },
+	{ "$request_time$upstream_response_time (issue 9)", TIMES_RUN,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /t HTTP/1.1\" 200 "
+	    "0.0120.010 200 1534",
+	    PARSE_OK, T1,
+	    { TXT_NUM("request_time", "0.012", 0.012),
+		TXT_NUM("upstream_response_time", "0.010", 0.010),
+		TXT_NUM("upstream_status", "200", 200),
+		TXT_NUM("body_bytes_sent", "1534", 1534) } },
+	{ "adjacent times, an upstream list (issue 9)", TIMES_RUN,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /t HTTP/1.1\" 502 "
+	    "1.0311.000, 0.020 : 0.001 502, 504 -",
+	    PARSE_OK, T1,
+	    { TXT_NUM("request_time", "1.031", 1.031),
+		TXT_NUM("upstream_response_time", "1.000, 0.020 : 0.001",
+		    1.021),
+		TXT_NUM("upstream_status", "502, 504", 504),
+		TXT_ONLY("body_bytes_sent", "-") } },
+	{ "adjacent times, no upstream (issue 9)", TIMES_RUN,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /t HTTP/1.1\" 413 "
+	    "0.000- - 0",
+	    PARSE_OK, T1,
+	    { TXT_NUM("request_time", "0.000", 0),
+		TXT_ONLY("upstream_response_time", "-"),
+		TXT_ONLY("upstream_status", "-"),
+		TXT_NUM("body_bytes_sent", "0", 0) } },
+	{ "$request_method$request_uri (issue 9)", METHOD_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] POST/api/v1/send",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("method", "POST"), TXT_ONLY("path", "/api/v1/send") } },
 	{ "combined line, json format", JSONLOG,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:06 +0000] \"GET /tiny?s=2 "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\"",
@@ -269,9 +331,20 @@ static const struct testutil_compile_error compile_errors[] = {
 	  "\"$http_user_agent",
 	    "column 62: unbalanced quote" },
 	{ "$remote_addr$remote_user",
-	    "column 13: two variables with no literal between them" },
-	{ "$host${request_uri}",
-	    "column 6: two variables with no literal between them" },
+	    "column 13: two variables with no literal between them: "
+	    "$remote_user may start with a character $remote_addr holds" },
+	{ "$http_referer$http_user_agent",
+	    "column 14: two variables with no literal between them: "
+	    "$http_referer is free text" },
+	{ "$status$body_bytes_sent",
+	    "column 8: two variables with no literal between them: "
+	    "$body_bytes_sent may start with a character $status holds" },
+	{ "$host$remote_user",
+	    "column 6: two variables with no literal between them: "
+	    "$remote_user may start with a character $host holds" },
+	{ "$request_uri$host",
+	    "column 13: two variables with no literal between them: "
+	    "$host may start with a character $request_uri holds" },
 	{ "$remote_addr - $ x", "column 16: '$' with no variable name" },
 	{ "$remote_addr - $", "column 16: '$' with no variable name" },
 	{ "$remote_addr ${}", "column 14: '$' with no variable name" },
