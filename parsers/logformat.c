@@ -24,9 +24,18 @@
  * when exceeded. A program is usable only after logformat_finish returned
  * 0, and is then never moved (its items point into its own lits[]).
  *
- * Not handled: two variables with no literal between them are refused
- * (the walk could not tell where one ends); a format whose quotes do not
- * balance is refused.
+ * Adjacent variables ("$host$request_uri", which nginx writes back to
+ * back): the first value ends where its shape ends (logformat.h, enum
+ * logformat_shape): a host at the first byte no host holds ('/'), a
+ * number where its digits end, nginx's "%T.%03M" times after three
+ * decimals, a fixed-length time by its length. finish() accepts a pair
+ * only when the second value cannot start with a byte the first may hold,
+ * so the split is never a guess; the others (two free-text variables, two
+ * integers) are refused with the pair and the reason.
+ *
+ * Not handled: a format whose quotes do not balance is refused; a pair
+ * whose first value's shape is free text is refused, even when the
+ * second is fixed-length (matching from the right is not done).
  *
  * Formats: nginx src/http/modules/ngx_http_log_module.c (log_format, the
  * escape= parameter), gunicorn gunicorn/glogging.py (access_log_format).
@@ -113,12 +122,6 @@ logformat_add_var(struct logformat *lf, int id, enum logformat_conv conv,
 		    FIELD_MAX);
 		return -1;
 	}
-	if (lf->last_was_var) {
-		snprintf(err, errlen,
-		    "column %zu: two variables with no literal between them",
-		    col);
-		return -1;
-	}
 	if (conv == LOGFORMAT_SKIP)
 		id = -1;
 	else if (id < 0 || id >= FIELD_MAX) {
@@ -130,6 +133,7 @@ logformat_add_var(struct logformat *lf, int id, enum logformat_conv conv,
 	it->id = id;
 	it->conv = it->run = conv;
 	it->quoted = lf->in_quote;
+	it->adjacent = lf->last_was_var;
 	it->list = conv == LOGFORMAT_SEC_LIST || conv == LOGFORMAT_INT_LIST ||
 	    conv == LOGFORMAT_LIST;
 	it->fixed = conv == LOGFORMAT_TIME_CLF ? 26
@@ -145,6 +149,170 @@ logformat_add_var(struct logformat *lf, int id, enum logformat_conv conv,
 	lf->n++;
 	lf->last_was_var = true;
 	return 0;
+}
+
+void
+logformat_set_shape(struct logformat *lf, enum logformat_shape shape)
+{
+	if (lf->n > 0 && !lf->finished)
+		lf->items[lf->n - 1].shape = shape;
+}
+
+/* ---- shapes of values, for adjacent variables ---------------------------- */
+
+static void
+lf_set_add(uint64_t set[4], unsigned lo, unsigned hi)
+{
+	for (unsigned c = lo; c <= hi; c++)
+		set[c >> 6] |= UINT64_C(1) << (c & 63);
+}
+
+static void
+lf_set_str(uint64_t set[4], const char *chars)
+{
+	for (; *chars; chars++)
+		lf_set_add(set, (unsigned char)*chars, (unsigned char)*chars);
+}
+
+static void
+lf_set_del(uint64_t set[4], const char *chars)
+{
+	for (; *chars; chars++) {
+		unsigned c = (unsigned char)*chars;
+
+		set[c >> 6] &= ~(UINT64_C(1) << (c & 63));
+	}
+}
+
+static enum logformat_shape
+lf_conv_shape(enum logformat_conv conv)
+{
+	switch (conv) {
+	case LOGFORMAT_INT:
+	case LOGFORMAT_INT_DASH0:
+	case LOGFORMAT_STATUS:
+	case LOGFORMAT_SEC_INT:
+	case LOGFORMAT_MSEC_INT:
+	case LOGFORMAT_USEC_INT:
+	case LOGFORMAT_INT_LIST:
+		return LOGFORMAT_SHAPE_INT;
+	case LOGFORMAT_SEC:
+	case LOGFORMAT_SEC_LIST:
+	case LOGFORMAT_TIME_MSEC:
+		return LOGFORMAT_SHAPE_DEC;
+	case LOGFORMAT_REQUEST_URI:
+		return LOGFORMAT_SHAPE_URI;
+	default:
+		return LOGFORMAT_SHAPE_TEXT;
+	}
+}
+
+/* The bytes a value of this shape may hold. */
+static void
+lf_shape_alpha(enum logformat_shape shape, uint64_t set[4])
+{
+	memset(set, 0, 4 * sizeof(set[0]));
+	switch (shape) {
+	case LOGFORMAT_SHAPE_HOST:
+		/* nginx refuses a Host with '/' (ngx_http_validate_host). */
+		lf_set_add(set, 0x21, 0xff);
+		lf_set_del(set, "/?\"\x7f");
+		break;
+	case LOGFORMAT_SHAPE_ADDR:
+		lf_set_add(set, '0', '9');
+		lf_set_add(set, 'a', 'f');
+		lf_set_add(set, 'A', 'F');
+		lf_set_str(set, ".:unix");
+		break;
+	case LOGFORMAT_SHAPE_URI:
+		lf_set_add(set, 0x21, 0xff);
+		lf_set_del(set, "\"\x7f");
+		break;
+	case LOGFORMAT_SHAPE_TOKEN:
+		lf_set_add(set, '0', '9');
+		lf_set_add(set, 'a', 'z');
+		lf_set_add(set, 'A', 'Z');
+		lf_set_str(set, "!#$%&'*+-.^_`|~");
+		break;
+	case LOGFORMAT_SHAPE_INT:
+		lf_set_add(set, '0', '9');
+		break;
+	case LOGFORMAT_SHAPE_DEC:
+		lf_set_add(set, '0', '9');
+		lf_set_str(set, ".");
+		break;
+	case LOGFORMAT_SHAPE_DEC3:
+		break; /* ends by itself: three decimals, or "-" */
+	case LOGFORMAT_SHAPE_CONV:
+	case LOGFORMAT_SHAPE_TEXT:
+		lf_set_add(set, 0x00, 0xff);
+		break;
+	}
+}
+
+/* The bytes a value of it may start with. */
+static void
+lf_first(const struct lf_item *it, uint64_t set[4])
+{
+	if (it->conv == LOGFORMAT_TIME_CLF || it->conv == LOGFORMAT_TIME_ISO) {
+		memset(set, 0, 4 * sizeof(set[0]));
+		lf_set_add(set, '0', '9');
+		return;
+	}
+	if (it->conv == LOGFORMAT_TIME_CLF_BR) {
+		memset(set, 0, 4 * sizeof(set[0]));
+		lf_set_str(set, "[");
+		return;
+	}
+	switch (it->shape) {
+	case LOGFORMAT_SHAPE_URI:
+		/* A request nginx parsed has a URI, and it starts with '/'. */
+		memset(set, 0, 4 * sizeof(set[0]));
+		lf_set_str(set, "/");
+		break;
+	case LOGFORMAT_SHAPE_INT:
+	case LOGFORMAT_SHAPE_DEC:
+	case LOGFORMAT_SHAPE_DEC3:
+		memset(set, 0, 4 * sizeof(set[0]));
+		lf_set_add(set, '0', '9');
+		lf_set_str(set, "-");
+		break;
+	default:
+		lf_shape_alpha(it->shape, set);
+		break;
+	}
+}
+
+/*
+ * Can the value of a (not fixed-length) end where its shape ends, before
+ * b, which follows it with no literal? 0, or -1 with the reason in err.
+ */
+static int
+lf_check_pair(const struct lf_item *a, const struct lf_item *b, char *err,
+    size_t errlen)
+{
+	uint64_t holds[4], first[4];
+	bool clash = false;
+
+	lf_shape_alpha(a->shape, holds);
+	if (a->conv == LOGFORMAT_SEC_LIST || a->conv == LOGFORMAT_INT_LIST)
+		lf_set_str(holds, ", :"); /* the list goes on over these */
+	lf_first(b, first);
+	for (unsigned i = 0; i < 4; i++)
+		clash |= (holds[i] & first[i]) != 0;
+	if (!clash)
+		return 0;
+	if (a->shape == LOGFORMAT_SHAPE_TEXT)
+		snprintf(err, errlen,
+		    "column %zu: two variables with no literal between them: "
+		    "%.48s is free text",
+		    b->col, a->display);
+	else
+		snprintf(err, errlen,
+		    "column %zu: two variables with no literal between them: "
+		    "%.48s may start with a character %.48s holds",
+		    b->col, b->display, a->display);
+	return -1;
 }
 
 /* Write up to 12 bytes of a literal, unprintable bytes as '?'. */
@@ -181,7 +349,11 @@ lf_messages(struct logformat *lf)
 		lf_show(
 		    shown, sizeof(shown), lf->lits + it->lit_off, it->lit_len);
 		memcpy(name, it->display, sizeof(name));
-		if (it->fixed)
+		if (it->how == LF_SHAPE)
+			snprintf(it->expect_msg, sizeof(it->expect_msg),
+			    "expected %.48s right after %.48s",
+			    lf->items[i + 1].display, name);
+		else if (it->fixed)
 			snprintf(it->expect_msg, sizeof(it->expect_msg),
 			    "expected %zu bytes and '%s' for %.48s", it->fixed,
 			    shown, name);
@@ -231,7 +403,25 @@ logformat_finish(struct logformat *lf, char *err, size_t errlen)
 	for (unsigned i = 0; i < lf->n; i++) {
 		struct lf_item *it = &lf->items[i];
 
+		if (it->shape == LOGFORMAT_SHAPE_CONV)
+			it->shape = lf_conv_shape(it->conv);
+		lf_shape_alpha(it->shape, it->alpha);
+	}
+	for (unsigned i = 0; i + 1 < lf->n; i++) {
+		struct lf_item *it = &lf->items[i];
+
+		if (lf->items[i + 1].adjacent && !it->fixed &&
+		    lf_check_pair(it, &lf->items[i + 1], err, errlen) != 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < lf->n; i++) {
+		struct lf_item *it = &lf->items[i];
+
 		lf_prepare(lf, it);
+		if (it->how == LF_SCAN && it->lit_len == 0 && i + 1 < lf->n) {
+			it->how = LF_SHAPE;
+			lf_first(&lf->items[i + 1], it->follow);
+		}
 		if (it->id >= 0)
 			lf->produces |= BIT(it->id);
 		if (it->conv == LOGFORMAT_REQUEST)

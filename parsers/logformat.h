@@ -48,6 +48,27 @@ enum logformat_conv {
 	LOGFORMAT_TIME_MSEC,   /* "1669128349.123" */
 };
 
+/*
+ * What a variable's text can look like, for splitting two variables that
+ * nginx writes back to back ("$host$request_uri"): the first value ends
+ * where its shape ends, which is only sound when the second cannot start
+ * with a byte the first may hold (logformat_finish checks, per pair).
+ * LOGFORMAT_SHAPE_CONV takes the shape from the conversion: numbers are
+ * INT or DEC, a request URI is URI, fixed-length times end by length, the
+ * rest is TEXT.
+ */
+enum logformat_shape {
+	LOGFORMAT_SHAPE_CONV = 0, /* from the conversion */
+	LOGFORMAT_SHAPE_TEXT,     /* free text: any byte */
+	LOGFORMAT_SHAPE_HOST,     /* a host name: no '/', '?', ' ', '"' */
+	LOGFORMAT_SHAPE_ADDR,     /* an IP address, or "unix:" */
+	LOGFORMAT_SHAPE_URI,      /* starts with '/', no ' ' or '"' */
+	LOGFORMAT_SHAPE_TOKEN,    /* RFC 9110 token: a method, a scheme */
+	LOGFORMAT_SHAPE_INT,      /* "-", or digits with an optional '-' */
+	LOGFORMAT_SHAPE_DEC,      /* "-", or digits[.digits] */
+	LOGFORMAT_SHAPE_DEC3,     /* "-", or digits.ddd (nginx's %T.%03M) */
+};
+
 /* logformat_new flags */
 #define LOGFORMAT_ESCAPES 0x1u /* a backslash escapes '"' inside a value */
 
@@ -72,14 +93,23 @@ int logformat_add_literal(struct logformat *lf, const char *p, size_t len,
  * Append a variable. id is its field id (ignored for LOGFORMAT_SKIP);
  * display is how the user wrote it ("$request", "%(r)s"), copied for
  * messages; col is its 1-based column. Returns 0, or -1 with a message
- * in err: two variables with no literal between them, too many fields.
+ * in err: too many fields, a bad id.
  */
 int logformat_add_var(struct logformat *lf, int id, enum logformat_conv conv,
     const char *display, size_t col, char *err, size_t errlen);
 
 /*
- * Close the format: checks quotes are balanced and that there is at least
- * one variable. Returns 0, or -1 with "column N: unbalanced quote".
+ * Give the variable added last a shape other than its conversion's
+ * (nginx_access.c: $host is HOST, $request_time DEC3).
+ */
+void logformat_set_shape(struct logformat *lf, enum logformat_shape shape);
+
+/*
+ * Close the format: checks quotes are balanced, that there is at least
+ * one variable, and that each pair of variables with no literal between
+ * them can be split by their shapes. Returns 0, or -1 with "column N:
+ * unbalanced quote" or "column N: two variables with no literal between
+ * them: WHY" (N the second variable's column).
  * A program is usable only after this returned 0.
  */
 int logformat_finish(struct logformat *lf, char *err, size_t errlen);

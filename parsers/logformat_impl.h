@@ -12,6 +12,10 @@
  * - lit8/mask8 hold the literal (lit_len <= 8) as one 8-byte word in
  *   memory order, mask8 with 0xff in the literal's bytes; how, escaped,
  *   list, pyrepr, fixed and the messages are final.
+ * - an item with how == LF_SHAPE is followed by a variable with no
+ *   literal between them (lit_len == 0), and finish checked that the
+ *   next one cannot start with a byte in its alpha (or that its shape,
+ *   INT, DEC or DEC3, ends by itself before the next one's first byte).
  * - run is conv, or LOGFORMAT_TEXT when the want mask does not need the
  *   conversion; after finish only logformat_want rewrites it.
  * The per-line code writes nothing but the timestamp cache (ts_*).
@@ -35,6 +39,7 @@ enum lf_how {
 	LF_FIXED,    /* after a fixed number of bytes */
 	LF_REST,     /* at the end of the line (last variable, no literal) */
 	LF_ANCHORED, /* its literal ends the line (last variable) */
+	LF_SHAPE,    /* where its shape ends (a variable follows at once) */
 };
 
 struct lf_item {
@@ -49,9 +54,13 @@ struct lf_item {
 	size_t lit_len;
 	uint64_t lit8, mask8; /* lit_len <= 8: the literal as one word */
 	size_t fixed;         /* LF_FIXED: length of the value */
+	enum logformat_shape shape; /* resolved by finish, never _CONV */
+	uint64_t alpha[4];          /* LF_SHAPE: the bytes the value holds */
+	uint64_t follow[4];         /* LF_SHAPE: the next value's first bytes */
 	/* Compile time and messages. */
 	enum logformat_conv conv; /* as compiled */
 	bool quoted;              /* between double quotes in the format */
+	bool adjacent;            /* no literal between it and the one before */
 	size_t lit_off;           /* offset of lit in lits */
 	size_t col;               /* 1-based column in the user's format */
 	char display[LF_DISPLAY_MAX];

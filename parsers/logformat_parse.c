@@ -25,6 +25,8 @@
  *   " : " (several upstreams, an internal redirect).
  * - Timestamps in common log format contain a space: they are taken by
  *   their fixed length (26 bytes, 28 with gunicorn's brackets).
+ * - A variable followed at once by another ends where its shape ends
+ *   (lf_shape_end; logformat.c says which pairs are accepted).
  * - The last variable's literal must end the line exactly; with no final
  *   literal the last variable takes the rest of the line. Without
  *   escaping (escape=none) a raw '"' may sit in the last value (a user
@@ -511,6 +513,88 @@ lf_scan(const struct lf_item *it, const char *p, const char *end)
 	}
 }
 
+static inline bool
+lf_is_digit(char c)
+{
+	return (unsigned)(c - '0') <= 9;
+}
+
+/* One number of shape INT, DEC or DEC3 at p: its end, or NULL. */
+static const char *
+lf_number_end(enum logformat_shape shape, const char *p, const char *end)
+{
+	const char *q = p;
+
+	if (q < end && *q == '-') {
+		if (shape != LOGFORMAT_SHAPE_INT)
+			return q + 1; /* "-": no value */
+		q++;
+		if (q == end || !lf_is_digit(*q))
+			return q;
+	}
+	if (q == end || !lf_is_digit(*q))
+		return NULL;
+	while (q < end && lf_is_digit(*q))
+		q++;
+	if (shape == LOGFORMAT_SHAPE_INT || q == end || *q != '.')
+		return q;
+	q++;
+	for (unsigned k = 0; q < end && lf_is_digit(*q); k++, q++) {
+		if (shape == LOGFORMAT_SHAPE_DEC3 && k == 3)
+			break;
+	}
+	return q;
+}
+
+/*
+ * Where a value ends by its shape, a variable following it at once
+ * (logformat.c checked that the next value cannot start with a byte this
+ * one holds). A list of numbers goes on over ", " and " : ".
+ */
+static inline bool
+lf_in(const uint64_t set[4], char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return (set[u >> 6] >> (u & 63)) & 1;
+}
+
+static const char *
+lf_shape_end(const struct lf_item *it, const char *p, const char *end)
+{
+	const char *q = p;
+
+	switch (it->shape) {
+	case LOGFORMAT_SHAPE_INT:
+	case LOGFORMAT_SHAPE_DEC:
+	case LOGFORMAT_SHAPE_DEC3:
+		for (;;) {
+			if ((q = lf_number_end(it->shape, q, end)) == NULL)
+				return NULL;
+			if (it->conv != LOGFORMAT_SEC_LIST &&
+			    it->conv != LOGFORMAT_INT_LIST)
+				break;
+			if (end - q > 2 && q[0] == ',' && q[1] == ' ' &&
+			    (lf_is_digit(q[2]) || q[2] == '-'))
+				q += 2;
+			else if (end - q > 3 && q[0] == ' ' && q[1] == ':' &&
+			    q[2] == ' ' && (lf_is_digit(q[3]) || q[3] == '-'))
+				q += 3;
+			else
+				break;
+		}
+		break;
+	default:
+		while (q < end && lf_in(it->alpha, *q))
+			q++;
+		if (q == p)
+			return NULL;
+		break;
+	}
+	/* The next value must start here ('/' for a URI after a host). */
+	return q < end && lf_in(it->follow, *q) ? q : NULL;
+}
+
 /*
  * Where the value starting at p ends (its literal follows), or NULL.
  */
@@ -533,6 +617,8 @@ lf_value_end(const struct lf_item *it, const char *p, const char *end)
 		    !lf_lit_at(it, end - it->lit_len, end))
 			return NULL;
 		return end - it->lit_len;
+	case LF_SHAPE:
+		return lf_shape_end(it, p, end);
 	case LF_SCAN:
 		break;
 	}

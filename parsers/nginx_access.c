@@ -22,13 +22,18 @@
  * byte counts are integers. Any other variable is interned into
  * opts->fields as a text field (a "$upstream_..." one may be a list).
  *
+ * Two variables with no literal between them ("$host$request_uri",
+ * "$request_time$upstream_response_time") are split by the shapes of
+ * their values (nginx_access_shapes below, logformat.c); a pair that no
+ * shape can split ("$remote_addr$remote_user": a user name may start
+ * with a digit) is refused, naming the pair and why.
+ *
  * Compile errors name the column of the user's string: an unbalanced
- * quote, two variables with no literal between them, '$' with no name,
- * an unterminated "${", a name too long, more than FIELD_MAX fields.
+ * quote, two variables that cannot be split, '$' with no name, an
+ * unterminated "${", a name too long, more than FIELD_MAX fields.
  *
  * Not handled: nginx's multi-string log_format continuation ('...' '...')
- * must be joined by the user; "$host$request_uri" (no literal between two
- * variables) cannot be split and is refused at compile time.
+ * must be joined by the user.
  *
  * Format: nginx src/http/modules/ngx_http_log_module.c (the "combined"
  * format, the escape= parameter, variable syntax in ngx_http_log_compile).
@@ -68,6 +73,42 @@ static const struct {
 	{ "upstream_header_time", FIELD_UPSTREAM_HEADER_TIME,
 	    LOGFORMAT_SEC_LIST },
 	{ "upstream_status", FIELD_UPSTREAM_STATUS, LOGFORMAT_INT_LIST },
+};
+
+/*
+ * What nginx writes for these, so that two of them with no literal
+ * between them can be split ("$host$request_uri"): $host and $server_name
+ * are validated host names (ngx_http_validate_host refuses '/'),
+ * $http_host is the Host header of a request nginx accepted; a URI nginx
+ * parsed starts with '/'; times are "%T.%03M". Any other variable is
+ * free text, or a number by its conversion.
+ */
+static const struct {
+	const char *name;
+	enum logformat_shape shape;
+} nginx_access_shapes[] = {
+	{ "host", LOGFORMAT_SHAPE_HOST },
+	{ "http_host", LOGFORMAT_SHAPE_HOST },
+	{ "server_name", LOGFORMAT_SHAPE_HOST },
+	{ "hostname", LOGFORMAT_SHAPE_HOST },
+	{ "remote_addr", LOGFORMAT_SHAPE_ADDR },
+	{ "realip_remote_addr", LOGFORMAT_SHAPE_ADDR },
+	{ "server_addr", LOGFORMAT_SHAPE_ADDR },
+	{ "request_uri", LOGFORMAT_SHAPE_URI },
+	{ "uri", LOGFORMAT_SHAPE_URI },
+	{ "document_uri", LOGFORMAT_SHAPE_URI },
+	{ "scheme", LOGFORMAT_SHAPE_TOKEN },
+	{ "request_method", LOGFORMAT_SHAPE_TOKEN },
+	{ "request_time", LOGFORMAT_SHAPE_DEC3 },
+	{ "upstream_response_time", LOGFORMAT_SHAPE_DEC3 },
+	{ "upstream_connect_time", LOGFORMAT_SHAPE_DEC3 },
+	{ "upstream_header_time", LOGFORMAT_SHAPE_DEC3 },
+	{ "msec", LOGFORMAT_SHAPE_DEC3 },
+	{ "remote_port", LOGFORMAT_SHAPE_INT },
+	{ "server_port", LOGFORMAT_SHAPE_INT },
+	{ "connection", LOGFORMAT_SHAPE_INT },
+	{ "connection_requests", LOGFORMAT_SHAPE_INT },
+	{ "pid", LOGFORMAT_SHAPE_INT },
 };
 
 static int
@@ -196,7 +237,13 @@ nginx_access_add_var(struct logformat *lf, struct field_table *fields,
 		return -1;
 	}
 	snprintf(display, sizeof(display), "$%s", name);
-	return logformat_add_var(lf, id, conv, display, col, err, errlen);
+	if (logformat_add_var(lf, id, conv, display, col, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < NELEM(nginx_access_shapes); i++) {
+		if (strcmp(nginx_access_shapes[i].name, name) == 0)
+			logformat_set_shape(lf, nginx_access_shapes[i].shape);
+	}
+	return 0;
 }
 
 static struct parser_prog *
