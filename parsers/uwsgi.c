@@ -75,7 +75,7 @@ static const uint64_t produced = BIT(FIELD_PID) | BIT(FIELD_REMOTE_ADDR) |
     BIT(FIELD_BODY_BYTES_SENT) | BIT(FIELD_REQUEST_TIME) | BIT(FIELD_HOST) |
     BIT(FIELD_MESSAGE) | BIT(FIELD_ERROR) | BIT(FIELD_WORKER_ID) |
     BIT(FIELD_WORKER_PID) | BIT(FIELD_SIGNAL) | BIT(FIELD_LISTEN_QUEUE) |
-    BIT(FIELD_LISTEN_QUEUE_MAX);
+    BIT(FIELD_LISTEN_QUEUE_MAX) | BIT(FIELD_CLIENT) | BIT(FIELD_ERRNO_TEXT);
 
 /* ---- compile ------------------------------------------------------------ */
 
@@ -374,6 +374,155 @@ listen_queue(struct log_event *ev, const char *p, const char *end)
 	return "listen_queue_full";
 }
 
+/* "METHOD URI" in [p, end): request, method, path, query; false if not. */
+static bool
+request_words(struct log_event *ev, const char *p, const char *end)
+{
+	const char *sp = p < end ? memchr(p, ' ', (size_t)(end - p)) : NULL;
+
+	if (sp == NULL || sp == p || sp + 1 >= end)
+		return false;
+	event_set_text(ev, FIELD_REQUEST, sv_make(p, (size_t)(end - p)));
+	event_set_text(ev, FIELD_METHOD, sv_make(p, (size_t)(sp - p)));
+	errkind_split_uri(ev, sv_make(sp + 1, (size_t)(end - sp - 1)));
+	return true;
+}
+
+/*
+ * "HARAKIRI [core N] ADDR - METHOD URI since T", one per busy core after
+ * "*** HARAKIRI ON WORKER": the request that hung. An idle core has no
+ * address and no request: not a match.
+ */
+static const char *
+harakiri_request(struct log_event *ev, const char *p, const char *end)
+{
+	const char *dash, *since;
+	uint64_t v;
+
+	if (!errkind_lit(&p, end, "HARAKIRI [core ") ||
+	    !errkind_uint(&p, end, ERRKIND_NUM_MAX, &v) ||
+	    !errkind_lit(&p, end, "] ") ||
+	    (dash = errkind_find(p, end, " - ")) == NULL || dash == p ||
+	    (since = errkind_find_last(dash, end, " since ")) == NULL ||
+	    !request_words(ev, dash + 3, since))
+		return NULL;
+	event_set_text(ev, FIELD_CLIENT, sv_make(p, (size_t)(dash - p)));
+	return "harakiri_request";
+}
+
+/*
+ * "SIGPIPE: writing to a closed pipe/socket/fd (probably the client
+ * disconnected)[ on request URI (ip ADDR)] !!!" (core/uwsgi.c).
+ */
+static const char *
+sigpipe(struct log_event *ev, const char *p, const char *end)
+{
+	const char *ip, *close;
+
+	if (!errkind_lit(&p, end,
+		"SIGPIPE: writing to a closed pipe/socket/fd (probably the "
+		"client disconnected)"))
+		return NULL;
+	if (errkind_lit(&p, end, " on request ") &&
+	    (ip = errkind_find_last(p, end, " (ip ")) != NULL &&
+	    (close = errkind_find(ip, end, ") !!!")) != NULL) {
+		errkind_split_uri(ev, sv_make(p, (size_t)(ip - p)));
+		ip += strlen(" (ip ");
+		event_set_text(ev, FIELD_CLIENT, sv_make(ip, (size_t)(close - ip)));
+	}
+	return "client_closed_connection";
+}
+
+/*
+ * A failed write to the client, uwsgi_req_error(): "uwsgi_response_X():
+ * STRERROR [core/writer.c line N] during METHOD URI (ADDR)".
+ */
+static const char *
+write_failed(struct log_event *ev, const char *p, const char *end)
+{
+	const char *colon, *br, *during, *open;
+
+	if (!errkind_starts(p, end, "uwsgi_response_") ||
+	    (colon = errkind_find(p, end, "(): ")) == NULL ||
+	    (br = errkind_find(colon, end, " [")) == NULL ||
+	    (during = errkind_find(br, end, "] during ")) == NULL)
+		return NULL;
+	colon += 4;
+	event_set_text(ev, FIELD_ERRNO_TEXT, sv_make(colon, (size_t)(br - colon)));
+	during += strlen("] during ");
+	if (end[-1] == ')' &&
+	    (open = memrchr(during, '(', (size_t)(end - during))) != NULL &&
+	    open > during && open[-1] == ' ' &&
+	    request_words(ev, during, open - 1))
+		event_set_text(ev, FIELD_CLIENT,
+		    sv_make(open + 1, (size_t)(end - open - 2)));
+	return "client_write_failed";
+}
+
+/* "bind(): STRERROR [core/socket.c line N]" */
+static const char *
+bind_failed(struct log_event *ev, const char *p, const char *end)
+{
+	const char *br;
+
+	if (!errkind_lit(&p, end, "bind(): "))
+		return NULL;
+	if ((br = errkind_find(p, end, " [")) == NULL)
+		br = end;
+	event_set_text(ev, FIELD_ERRNO_TEXT, sv_make(p, (size_t)(br - p)));
+	return "bind_failed";
+}
+
+/* Worker recycling: --max-worker-lifetime, --evil-reload-on-rss/as, and
+ * the "Seeya" of a worker that finished (--max-requests, a reload). */
+static const char *
+recycled(struct log_event *ev, const char *p, const char *end)
+{
+	const char *q = p;
+
+	if (errkind_lit(&q, end, "worker ") &&
+	    errkind_num_field(ev, FIELD_WORKER_ID, &q, end, UWSGI_WORKER_MAX) &&
+	    errkind_starts(q, end, " lifetime reached"))
+		return "worker_recycled";
+	q = p;
+	if (errkind_lit(&q, end, "*** EVIL RELOAD ON WORKER ") &&
+	    errkind_num_field(ev, FIELD_WORKER_ID, &q, end, UWSGI_WORKER_MAX)) {
+		if ((q = errkind_find(q, end, " (pid: ")) != NULL) {
+			q += strlen(" (pid: ");
+			(void)errkind_num_field(
+			    ev, FIELD_WORKER_PID, &q, end, ERRKIND_PID_MAX);
+		}
+		return "worker_recycled";
+	}
+	q = p;
+	if (errkind_lit(&q, end, "...The work of process ") &&
+	    errkind_num_field(ev, FIELD_WORKER_PID, &q, end, ERRKIND_PID_MAX) &&
+	    errkind_starts(q, end, " is done. Seeya!"))
+		return "worker_recycled";
+	return NULL;
+}
+
+/* A reload begins (core/master.c, core/master_checks.c). */
+static bool
+reload(const char *p, const char *end)
+{
+	size_t n = (size_t)(end - p);
+
+	if (errkind_starts(p, end, "binary reloading uWSGI") ||
+	    errkind_starts(p, end, "...gracefully killing workers...") ||
+	    errkind_starts(p, end, "chain reload starting"))
+		return true;
+	return errkind_starts(p, end, "*** ") &&
+	    errkind_find(p, end, " has been touched... ") != NULL && n > 15 &&
+	    memcmp(end - 15, " reload !!! ***", 15) == 0;
+}
+
+static bool
+is_line(const char *p, const char *end, const char *lit)
+{
+	return (size_t)(end - p) == strlen(lit) && errkind_starts(p, end, lit);
+}
+
 static const char *
 kind_match(struct log_event *ev, const char *p, const char *end)
 {
@@ -387,6 +536,29 @@ kind_match(struct log_event *ev, const char *p, const char *end)
 		return kind;
 	if ((kind = listen_queue(ev, p, end)) != NULL)
 		return kind;
+	if ((kind = harakiri_request(ev, p, end)) != NULL)
+		return kind;
+	if ((kind = sigpipe(ev, p, end)) != NULL)
+		return kind;
+	if ((kind = write_failed(ev, p, end)) != NULL)
+		return kind;
+	/* The app's exception when uWSGI raises one on a failed write. */
+	if (is_line(p, end, "OSError: write error") ||
+	    is_line(p, end, "IOError: write error"))
+		return "client_write_error";
+	if (errkind_starts(p, end, "worker respawning too fast !!!"))
+		return "respawning_too_fast";
+	if ((kind = bind_failed(ev, p, end)) != NULL)
+		return kind;
+	q = p;
+	if (errkind_lit(&q, end, "uWSGI worker ") &&
+	    errkind_num_field(ev, FIELD_WORKER_ID, &q, end, UWSGI_WORKER_MAX) &&
+	    errkind_starts(q, end, " screams: UAAAAAAH my master disconnected"))
+		return "master_disconnected";
+	if ((kind = recycled(ev, p, end)) != NULL)
+		return kind;
+	if (reload(p, end))
+		return "reload";
 	return "other";
 }
 
@@ -399,7 +571,9 @@ classify(struct log_event *ev, const char *p, const char *end)
 		/* Drop numbers a partial match may have set. */
 		ev->present &= ~(BIT(FIELD_WORKER_ID) | BIT(FIELD_WORKER_PID) |
 		    BIT(FIELD_SIGNAL) | BIT(FIELD_LISTEN_QUEUE) |
-		    BIT(FIELD_LISTEN_QUEUE_MAX));
+		    BIT(FIELD_LISTEN_QUEUE_MAX) | BIT(FIELD_CLIENT) |
+		    BIT(FIELD_REQUEST) | WANT_REQUEST_SPLIT |
+		    BIT(FIELD_ERRNO_TEXT));
 		ev->numeric &= ev->present;
 	}
 	event_set_text(ev, FIELD_MESSAGE, sv_make(p, (size_t)(end - p)));
