@@ -424,8 +424,10 @@ logformat_finish(struct logformat *lf, char *err, size_t errlen)
 		}
 		if (it->id >= 0)
 			lf->produces |= BIT(it->id);
+		if (it->id == FIELD_HOST)
+			lf->has_host = true;
 		if (it->conv == LOGFORMAT_REQUEST)
-			lf->produces |= LF_REQUEST_PARTS;
+			lf->produces |= LF_REQUEST_PARTS | BIT(FIELD_HOST);
 		if (it->conv == LOGFORMAT_REQUEST_URI)
 			lf->produces |= BIT(FIELD_PATH) | BIT(FIELD_QUERY);
 		if (it->conv == LOGFORMAT_STATUS)

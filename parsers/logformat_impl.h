@@ -79,6 +79,7 @@ struct logformat {
 	size_t quote_col;  /* builder: column of the last opening '"' */
 	bool last_was_var; /* builder: no literal since the last variable */
 	bool finished;
+	bool has_host; /* a variable of the format is the host */
 	uint64_t produces;
 	uint64_t want;
 	/* Timestamp cache: the last text parsed and its value. For the CLF

@@ -62,6 +62,7 @@
 #include "parsers/logformat.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "parsers/logformat_impl.h"
 #include "parsers/ts.h"
@@ -203,19 +204,31 @@ lf_sec_list(const char *v, size_t n, double *out)
 	return any;
 }
 
-/* Last element as an integer; false when it is "-" or junk. */
+/*
+ * The last numeric element ("200, -" is 200: the upstream that answered,
+ * then one that did not); false when there is none or one is junk, so
+ * the field is a number on every line that has one.
+ */
 static bool
 lf_int_list(const char *v, size_t n, int64_t *out)
 {
 	const char *p = v, *end = v + n;
-	struct sv e, last = SV_NULL;
+	struct sv e;
+	bool any = false;
+	int64_t x;
 
 	if (lf_int(v, n, out))
 		return true; /* one upstream: the usual case */
 
-	while (lf_list_next(&p, end, &e))
-		last = e;
-	return last.len > 0 && lf_int(last.p, last.len, out);
+	while (lf_list_next(&p, end, &e)) {
+		if (lf_is_dash(e.p, e.len))
+			continue;
+		if (!lf_int(e.p, e.len, &x))
+			return false;
+		*out = x;
+		any = true;
+	}
+	return any;
 }
 
 /* ---- typed fields ----------------------------------------------------- */
@@ -246,12 +259,39 @@ lf_split_target(struct log_event *ev, const char *t, size_t n)
 }
 
 /*
+ * An absolute-form target "http://host:port/p?q" (RFC 9112 3.2.2, what a
+ * proxy is sent): the host (unless the format logs $host, nginx's own
+ * idea of it) and "/p?q", so that a rule on path sees the path. Returns
+ * the length of the scheme and authority, 0 when t is not one.
+ */
+static size_t
+lf_absolute_form(struct log_event *ev, const char *t, size_t n, bool own_host)
+{
+	size_t s, h;
+
+	if (n > 7 && strncasecmp(t, "http://", 7) == 0)
+		s = 7;
+	else if (n > 8 && strncasecmp(t, "https://", 8) == 0)
+		s = 8;
+	else
+		return 0;
+	for (h = s; h < n && t[h] != '/' && t[h] != '?'; h++)
+		;
+	if (h == s)
+		return 0;
+	if (!own_host)
+		event_set_text(ev, FIELD_HOST, sv_make(t + s, h - s));
+	return h;
+}
+
+/*
  * "GET /p?q HTTP/1.1" -> method, path, query, protocol. Anything that
  * does not start with a method and a space ("-", "\x16\x03\x01..." from
  * a TLS handshake on a plain port) yields no parts; it is not an error.
  */
 static void
-lf_split_request(struct log_event *ev, const char *r, size_t n)
+lf_split_request(
+    struct log_event *ev, const char *r, size_t n, bool own_host)
 {
 	const char *end = r + n, *sp, *t, *lsp;
 	size_t tn;
@@ -271,6 +311,16 @@ lf_split_request(struct log_event *ev, const char *r, size_t n)
 		event_set_text(ev, FIELD_PROTOCOL,
 		    sv_make(lsp + 1, (size_t)(end - lsp - 1)));
 		tn = (size_t)(lsp - t);
+	}
+	if (tn > 0 && (t[0] == 'h' || t[0] == 'H')) {
+		size_t a = lf_absolute_form(ev, t, tn, own_host);
+
+		if (a == tn) {
+			event_set_text(ev, FIELD_PATH, SV_LIT("/"));
+			return;
+		}
+		t += a;
+		tn -= a;
 	}
 	if (tn > 0)
 		lf_split_target(ev, t, tn);
@@ -297,7 +347,8 @@ lf_status(struct log_event *ev, int id, const char *v, size_t n)
 	}
 	if (lf_int(v, n, &s)) {
 		event_set_num(ev, id, (double)s);
-		disc = s < 0;
+		/* 499 is nginx's "client closed request": the same event. */
+		disc = s < 0 || s == 499;
 	} else if (n == 6 && memcmp(v, "socket", 6) == 0) {
 		disc = 1;
 	}
@@ -430,7 +481,7 @@ lf_convert(struct logformat *lf, const struct lf_item *it, const char *v,
 			event_set_num(ev, it->id, (double)s);
 		break;
 	case LOGFORMAT_REQUEST:
-		lf_split_request(ev, v, n);
+		lf_split_request(ev, v, n, lf->has_host);
 		break;
 	case LOGFORMAT_REQUEST_URI:
 		if (n > 0 && !lf_is_dash(v, n))

@@ -121,12 +121,20 @@ static const struct {
 	    { TXT_ONLY("upstream_response_time", "-"),
 		TXT_ONLY("upstream_status", "-"),
 		TXT_NUM("request_time", "0.000", 0) } },
+	/* Issue 9: the last numeric status, so the field's type does not
+	 * change from line to line ("504, -" was text, "502, 504" a number). */
 	{ "upstream list with a '-' element", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 502 "
 	    "rt=1.002 urt=1.001, - us=504, -",
 	    PARSE_OK, T0,
 	    { TXT_NUM("upstream_response_time", "1.001, -", 1.001),
-		TXT_ONLY("upstream_status", "504, -") } },
+		TXT_NUM("upstream_status", "504, -", 504) } },
+	{ "upstream list of dashes has no number", 0, TIMED_PIECES,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET / HTTP/1.1\" 502 "
+	    "rt=1.002 urt=-, - us=-, -",
+	    PARSE_OK, T0,
+	    { TXT_ONLY("upstream_response_time", "-, -"),
+		TXT_ONLY("upstream_status", "-, -") } },
 	{ "status -502", 0, TIMED_PIECES,
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET /n HTTP/1.1\" -502 "
 	    "rt=0.001 urt=0.001 us=200",

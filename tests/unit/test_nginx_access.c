@@ -312,6 +312,43 @@ static const struct testutil_fmt_case cases[] = {
 	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] POST/api/v1/send",
 	    PARSE_OK, T1,
 	    { TXT_ONLY("method", "POST"), TXT_ONLY("path", "/api/v1/send") } },
+	{ "499: the client closed the request (issue 9)", COMBINED,
+	    "127.0.0.1 - - [22/Nov/2026:14:45:49 +0000] \"GET /slow "
+	    "HTTP/1.1\" 499 0 \"-\" \"curl/7.88.1\"",
+	    PARSE_OK, T1,
+	    { TXT_NUM("status", "499", 499),
+		TXT_NUM("client_disconnected", "1", 1) } },
+	{ "upstream_status '200, -' keeps its last number (issue 9)", TIMED,
+	    "10.0.0.1 - - [22/Nov/2026:14:45:49 +0000] \"GET /t HTTP/1.1\" "
+	    "200 5 \"-\" \"-\" rt=0.010 urt=\"0.004, -\" us=\"200, -\" "
+	    "ua=\"10.0.0.2:8000, unix:/run/app.sock\" key=\"-\"",
+	    PARSE_OK, T1,
+	    { TXT_NUM("upstream_status", "200, -", 200),
+		TXT_NUM("upstream_response_time", "0.004, -", 0.004) } },
+	{ "absolute-form request: host and path (issue 9)", COMBINED,
+	    "10.0.0.1 - - [22/Nov/2026:14:45:49 +0000] \"GET "
+	    "http://shop.example.com:8080/api/items?page=2 HTTP/1.1\" 200 5 "
+	    "\"-\" \"-\"",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("host", "shop.example.com:8080"),
+		TXT_ONLY("path", "/api/items"), TXT_ONLY("query", "page=2"),
+		TXT_ONLY("method", "GET") } },
+	{ "absolute-form without a path (issue 9)", COMBINED,
+	    "10.0.0.1 - - [22/Nov/2026:14:45:49 +0000] \"GET "
+	    "HTTPS://shop.example.com HTTP/1.1\" 200 5 \"-\" \"-\"",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("host", "shop.example.com"), TXT_ONLY("path", "/") } },
+	{ "absolute-form: the format's own $host wins (issue 9)", HOST_URI,
+	    "10.0.0.1 [22/Nov/2026:14:45:49 +0000] \"GET "
+	    "http://evil.example/x HTTP/1.1\" 200 "
+	    "\"http://shop.example.com/x\"",
+	    PARSE_OK, T1,
+	    { TXT_ONLY("host", "shop.example.com"), TXT_ONLY("path", "/x") } },
+	{ "a path that only looks like a scheme stays a path (issue 9)",
+	    COMBINED,
+	    "10.0.0.1 - - [22/Nov/2026:14:45:49 +0000] \"GET "
+	    "/http://x/y HTTP/1.1\" 200 5 \"-\" \"-\"",
+	    PARSE_OK, T1, { TXT_ONLY("path", "/http://x/y"), ABS("host") } },
 	{ "combined line, json format", JSONLOG,
 	    "127.0.0.1 - - [22/Nov/2026:15:50:06 +0000] \"GET /tiny?s=2 "
 	    "HTTP/1.1\" 502 150 \"-\" \"curl/7.88.1\"",
