@@ -33,13 +33,39 @@
  *   worker_exited      "DAMN ! worker N (pid: N) died :( trying respawn"
  *   listen_queue_full  "*** uWSGI listen queue of socket "S" (fd: N) full
  *                      !!! (Q/M) ***"    listen_queue, listen_queue_max
+ *   harakiri_request   "HARAKIRI [core N] ADDR - METHOD URI since T"
+ *                      (core/master_utils.c, after the HARAKIRI): the
+ *                      request that hung     client, method, path, query,
+ *                                            request
+ *   client_closed_connection  "SIGPIPE: writing to a closed pipe/socket/fd
+ *                      (probably the client disconnected)[ on request URI
+ *                      (ip ADDR)] !!!"       path, query, client
+ *   client_write_failed "uwsgi_response_X(): STRERROR [core/writer.c line
+ *                      N] during METHOD URI (ADDR)"   errno_text, method,
+ *                                            path, query, client
+ *   client_write_error "OSError: write error" (IOError on Python 2): the
+ *                      app's exception for the same failed write
+ *   respawning_too_fast "worker respawning too fast !!! ..." (crash loop)
+ *   bind_failed        "bind(): STRERROR [core/socket.c line N]"
+ *                                            errno_text
+ *   master_disconnected "uWSGI worker N screams: UAAAAAAH my master
+ *                      disconnected ..."     worker_id
+ *   worker_recycled    "worker N lifetime reached ...", "*** EVIL RELOAD ON
+ *                      WORKER N RSS: N (pid: N) ***", "...The work of
+ *                      process N is done. Seeya!"  worker_id, worker_pid
+ *   reload             "binary reloading uWSGI...", "...gracefully killing
+ *                      workers...", "chain reload starting...", "*** F has
+ *                      been touched... workers reload !!! ***"
  *   other              any other non-blank line, message kept
  * A free-form line is never PARSE_BAD: only a blank one is PARSE_SKIP, and
  * only a line that is shaped like a request line ("[pid: " ... " =>
  * generated ") but broken is PARSE_BAD.
  *
  * Invariants: no allocation per line, every read below end, numbers
- * bounded. Not handled: a custom --logformat (its variables are a
+ * bounded. A HARAKIRI and the "DAMN ... killed by signal 9" that reaps
+ * the same pid are two events of one incident (the parser sees one line
+ * at a time): README and klaxon.8 say how one rule pages once for both.
+ * Not handled: a custom --logformat (its variables are a
  * different format; such lines become "other"); Python tracebacks that
  * uWSGI copies from the app's stderr are one "other" event per line
  * (uWSGI gives them no head line of their own to group under).
