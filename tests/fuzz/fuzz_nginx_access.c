@@ -36,6 +36,10 @@ static const char *const fuzz_formats[] = {
 	"\"upstream_status\":\"$upstream_status\","
 	"\"upstream_response_time\":\"$upstream_response_time\"}",
 	"$msec $upstream_response_time $upstream_status ${request_uri}|$status",
+	/* adjacent variables, split by their shapes (issue 9) */
+	"$remote_addr [$time_local] \"$request\" $status "
+	"\"$scheme://$host$request_uri\" "
+	"$request_time$upstream_response_time $upstream_status",
 };
 
 static void
