@@ -334,7 +334,7 @@ lf_show(char *dst, size_t dstsz, const char *p, size_t len)
 static void
 lf_messages(struct logformat *lf)
 {
-	char shown[20], name[LF_DISPLAY_MAX];
+	char shown[20], name[LF_DISPLAY_MAX], next[LF_DISPLAY_MAX];
 
 	/* Through local copies: source and destination are both in lf. */
 	lf_show(shown, sizeof(shown), lf->lits, lf->head_len);
@@ -349,11 +349,11 @@ lf_messages(struct logformat *lf)
 		lf_show(
 		    shown, sizeof(shown), lf->lits + it->lit_off, it->lit_len);
 		memcpy(name, it->display, sizeof(name));
-		if (it->how == LF_SHAPE)
+		if (it->how == LF_SHAPE) {
+			memcpy(next, lf->items[i + 1].display, sizeof(next));
 			snprintf(it->expect_msg, sizeof(it->expect_msg),
-			    "expected %.48s right after %.48s",
-			    lf->items[i + 1].display, name);
-		else if (it->fixed)
+			    "expected %.48s right after %.48s", next, name);
+		} else if (it->fixed)
 			snprintf(it->expect_msg, sizeof(it->expect_msg),
 			    "expected %zu bytes and '%s' for %.48s", it->fixed,
 			    shown, name);
