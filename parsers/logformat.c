@@ -288,8 +288,8 @@ lf_first(const struct lf_item *it, uint64_t set[4])
  * b, which follows it with no literal? 0, or -1 with the reason in err.
  */
 static int
-lf_check_pair(const struct lf_item *a, const struct lf_item *b, char *err,
-    size_t errlen)
+lf_check_pair(
+    const struct lf_item *a, const struct lf_item *b, char *err, size_t errlen)
 {
 	uint64_t holds[4], first[4];
 	bool clash = false;

@@ -52,8 +52,8 @@ struct lf_item {
 	bool pyrepr;             /* a status that may be b'200 OK' */
 	const char *lit;         /* the literal after it, in lits */
 	size_t lit_len;
-	uint64_t lit8, mask8; /* lit_len <= 8: the literal as one word */
-	size_t fixed;         /* LF_FIXED: length of the value */
+	uint64_t lit8, mask8;       /* lit_len <= 8: the literal as one word */
+	size_t fixed;               /* LF_FIXED: length of the value */
 	enum logformat_shape shape; /* resolved by finish, never _CONV */
 	uint64_t alpha[4];          /* LF_SHAPE: the bytes the value holds */
 	uint64_t follow[4];         /* LF_SHAPE: the next value's first bytes */

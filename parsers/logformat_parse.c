@@ -290,8 +290,7 @@ lf_absolute_form(struct log_event *ev, const char *t, size_t n, bool own_host)
  * a TLS handshake on a plain port) yields no parts; it is not an error.
  */
 static void
-lf_split_request(
-    struct log_event *ev, const char *r, size_t n, bool own_host)
+lf_split_request(struct log_event *ev, const char *r, size_t n, bool own_host)
 {
 	const char *end = r + n, *sp, *t, *lsp;
 	size_t tn;

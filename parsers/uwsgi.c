@@ -454,7 +454,8 @@ sigpipe(struct log_event *ev, const char *p, const char *end)
 	    (close = errkind_find(ip, end, ") !!!")) != NULL) {
 		errkind_split_uri(ev, sv_make(p, (size_t)(ip - p)));
 		ip += strlen(" (ip ");
-		event_set_text(ev, FIELD_CLIENT, sv_make(ip, (size_t)(close - ip)));
+		event_set_text(
+		    ev, FIELD_CLIENT, sv_make(ip, (size_t)(close - ip)));
 	}
 	return "client_closed_connection";
 }
@@ -474,7 +475,8 @@ write_failed(struct log_event *ev, const char *p, const char *end)
 	    (during = errkind_find(br, end, "] during ")) == NULL)
 		return NULL;
 	colon += 4;
-	event_set_text(ev, FIELD_ERRNO_TEXT, sv_make(colon, (size_t)(br - colon)));
+	event_set_text(
+	    ev, FIELD_ERRNO_TEXT, sv_make(colon, (size_t)(br - colon)));
 	during += strlen("] during ");
 	if (end[-1] == ')' &&
 	    (open = memrchr(during, '(', (size_t)(end - during))) != NULL &&
