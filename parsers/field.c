@@ -60,6 +60,7 @@ static const struct {
 	[FIELD_TRACEBACK] = { "traceback", FIELD_T_TEXT },
 	[FIELD_LISTEN_QUEUE] = { "listen_queue", FIELD_T_INT },
 	[FIELD_LISTEN_QUEUE_MAX] = { "listen_queue_max", FIELD_T_INT },
+	[FIELD_LOGGER] = { "logger", FIELD_T_TEXT },
 };
 
 static const struct {

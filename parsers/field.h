@@ -70,6 +70,7 @@ enum field_id {
 	FIELD_TRACEBACK,	/* continuation lines kept with their event */
 	FIELD_LISTEN_QUEUE,	/* uwsgi listen_queue_full: queued */
 	FIELD_LISTEN_QUEUE_MAX, /* uwsgi listen_queue_full: backlog size */
+	FIELD_LOGGER,		/* an app's log line: the logger or module */
 	FIELD_WELLKNOWN		/* first id for interned names */
 };
 

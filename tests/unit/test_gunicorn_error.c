@@ -37,10 +37,18 @@
 	"    raise RuntimeError(\"boom: provoked by the klaxon capture\")\n" \
 	"RuntimeError: boom: provoked by the klaxon capture"
 
+#define TB_IMPORT                                                            \
+	"Traceback (most recent call last):\n"                               \
+	"  File \"/usr/lib/python3/dist-packages/gunicorn/arbiter.py\", line 589, in spawn_worker\n" \
+	"    worker.init_process()\n"                                        \
+	"  File \"/usr/lib/python3/dist-packages/gunicorn/util.py\", line 359, in import_app\n" \
+	"    mod = importlib.import_module(module)\n"                        \
+	"ModuleNotFoundError: No module named 'myapp'"
+
 static const struct testutil_kind_case cases[] = {
 	/* realstack */
 	{ "starting", "[2026-11-22 15:50:06 +0000] [8073] [INFO] Starting gunicorn 20.1.0",
-	    PARSE_OK, T_0606, "other",
+	    PARSE_OK, T_0606, "master_starting",
 	    { TXT("level", "INFO"), NUM("pid", 8073),
 		TXT("pid", "8073"),
 		TXT("message", "Starting gunicorn 20.1.0"),
@@ -63,16 +71,25 @@ static const struct testutil_kind_case cases[] = {
 		TXT("message", "Error handling request /boom"),
 		TXT("traceback", TB_BOOM) } },
 	{ "handling signal", "[2026-11-22 15:50:21 +0000] [8073] [INFO] Handling signal: term",
-	    PARSE_OK, T_0606 + 15000, "other",
-	    { TXT("message", "Handling signal: term") } },
+	    PARSE_OK, T_0606 + 15000, "master_signal",
+	    { TXT("message", "Handling signal: term"), TXT("signal", "term"),
+		NUM("signal", 15) } },
 	/* source-worded */
 	{ "sigkill oom", "[2026-11-22 14:46:12 +0000] [25228] [ERROR] Worker (pid:25238) was sent SIGKILL! Perhaps out of memory?",
 	    PARSE_OK, 1795358772000, "worker_killed",
 	    { NUM("worker_pid", 25238), NUM("signal", 9),
 		TXT("signal", "SIGKILL"), NUM("pid", 25228) } },
+	/* issue 9: SIGTERM is a stop at every deploy, not a kill */
 	{ "sigterm", "[2026-11-22 14:46:13 +0000] [25228] [INFO] Worker (pid:25239) was sent SIGTERM!",
-	    PARSE_OK, 0, "worker_killed",
+	    PARSE_OK, 0, "worker_stopped",
 	    { NUM("worker_pid", 25239), NUM("signal", 15) } },
+	{ "sigint", "[2026-11-22 14:46:13 +0000] [25228] [ERROR] Worker (pid:25239) was sent SIGINT!",
+	    PARSE_OK, 0, "worker_stopped", { NUM("signal", 2) } },
+	{ "sigquit", "[2026-11-22 14:46:13 +0000] [25228] [ERROR] Worker (pid:25239) was sent SIGQUIT!",
+	    PARSE_OK, 0, "worker_stopped", { NUM("signal", 3) } },
+	{ "20.1 terminated by 15", "[2026-11-22 14:46:16 +0000] [25228] [WARNING] Worker with pid 25242 was terminated due to signal 15",
+	    PARSE_OK, 0, "worker_stopped",
+	    { NUM("worker_pid", 25242), NUM("signal", 15) } },
 	{ "sigsegv", "[2026-11-22 14:46:13 +0000] [25228] [WARNING] Worker (pid:25239) was sent SIGSEGV!",
 	    PARSE_OK, 0, "worker_killed", { NUM("signal", 11) } },
 	{ "sent code", "[2026-11-22 14:46:14 +0000] [25228] [WARNING] Worker (pid:25240) was sent code 139!",
@@ -89,8 +106,106 @@ static const struct testutil_kind_case cases[] = {
 	{ "20.1 terminated", "[2026-11-22 14:46:16 +0000] [25228] [WARNING] Worker with pid 25242 was terminated due to signal 9",
 	    PARSE_OK, 0, "worker_killed",
 	    { NUM("worker_pid", 25242), NUM("signal", 9) } },
+	/* issue 9: boot failures, bind failures, clients gone, lifecycle */
 	{ "failed to boot", "[2026-11-22 14:46:17 +0000] [25228] [INFO] Reason: Worker failed to boot.",
-	    PARSE_OK, 0, "other", { ABS("worker_pid") } },
+	    PARSE_OK, 0, "boot_failed", { ABS("worker_pid") } },
+	{ "app failed to load", "[2026-11-22 14:46:17 +0000] [25228] [INFO] Reason: App failed to load.",
+	    PARSE_OK, 0, "boot_failed", { { 0 } } },
+	{ "other reason", "[2026-11-22 14:46:17 +0000] [25228] [INFO] Reason: lunch",
+	    PARSE_OK, 0, "other", { { 0 } } },
+	{ "exception in worker", "[2026-11-22 14:46:17 +0000] [25245] [ERROR] Exception in worker process\n" TB_IMPORT,
+	    PARSE_OK, 0, "worker_boot_failed",
+	    { NUM("worker_pid", 25245), NUM("pid", 25245),
+		TXT("traceback", TB_IMPORT) } },
+	{ "exception in worker 19", "[2015-07-07 10:15:46 +0000] [13849] [ERROR] Exception in worker process:\n" TB_IMPORT,
+	    PARSE_OK, 0, "worker_boot_failed", { NUM("worker_pid", 13849) } },
+	{ "can't connect", "[2026-11-22 14:46:20 +0000] [25228] [ERROR] Can't connect to ('0.0.0.0', 8000)",
+	    PARSE_OK, 0, "bind_failed", { ABS("errno") } },
+	{ "can't connect unix", "[2026-11-22 14:46:20 +0000] [25228] [ERROR] Can't connect to /run/app/gunicorn.sock",
+	    PARSE_OK, 0, "bind_failed", { { 0 } } },
+	{ "connection in use", "[2026-11-22 14:46:19 +0000] [25228] [ERROR] Connection in use: ('0.0.0.0', 8000)",
+	    PARSE_OK, 0, "bind_error", { ABS("errno") } },
+	{ "invalid address", "[2026-11-22 14:46:19 +0000] [25228] [ERROR] Invalid address: ('10.9.9.9', 8000)",
+	    PARSE_OK, 0, "bind_error", { { 0 } } },
+	{ "connection failed errno", "[2026-11-22 14:46:19 +0000] [25228] [ERROR] connection to ('0.0.0.0', 8000) failed: [Errno 98] Address already in use",
+	    PARSE_OK, 0, "bind_error",
+	    { TXT_NUM("errno", "98", 98),
+		TXT("errno_text", "Address already in use") } },
+	{ "connection failed no errno", "[2026-11-22 14:46:19 +0000] [25228] [ERROR] connection to /run/x.sock failed: boom",
+	    PARSE_OK, 0, "bind_error", { ABS("errno") } },
+	{ "retrying", "[2026-11-22 14:46:19 +0000] [25228] [DEBUG] Retrying in 1 second.",
+	    PARSE_OK, 0, "bind_retry", { { 0 } } },
+	{ "epipe", "[2026-11-22 14:46:21 +0000] [25246] [DEBUG] Ignoring EPIPE",
+	    PARSE_OK, 0, "client_closed_connection", { NUM("pid", 25246) } },
+	{ "connection reset", "[2026-11-22 14:46:21 +0000] [25246] [DEBUG] Ignoring connection reset",
+	    PARSE_OK, 0, "client_closed_connection", { { 0 } } },
+	{ "not connected", "[2026-11-22 14:46:21 +0000] [25246] [DEBUG] Ignoring socket not connected",
+	    PARSE_OK, 0, "client_closed_connection", { { 0 } } },
+	{ "socket error", "[2026-11-22 14:46:21 +0000] [25246] [ERROR] Socket error processing request.",
+	    PARSE_OK, 0, "socket_error", { { 0 } } },
+	{ "starting", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Starting gunicorn 23.0.0",
+	    PARSE_OK, 0, "master_starting", { { 0 } } },
+	{ "listening", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Listening at: http://127.0.0.1:8000 (25228)",
+	    PARSE_OK, 0, "master_listening", { { 0 } } },
+	{ "hang up", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Hang up: Master",
+	    PARSE_OK, 0, "master_reloading", { { 0 } } },
+	{ "shutting down", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Shutting down: Master",
+	    PARSE_OK, 0, "master_shutting_down", { { 0 } } },
+	{ "signal int", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Handling signal: int",
+	    PARSE_OK, 0, "master_signal", { NUM("signal", 2) } },
+	{ "signal unknown", "[2026-11-22 14:46:22 +0000] [25228] [INFO] Handling signal: foo",
+	    PARSE_OK, 0, "master_signal", { ABS("signal") } },
+	{ "autorestart", "[2026-11-22 14:46:22 +0000] [25246] [INFO] Autorestarting worker after current request.",
+	    PARSE_OK, 0, "worker_max_requests", { NUM("worker_pid", 25246) } },
+	{ "pre_request", "[2026-11-22 14:46:23 +0000] [25246] [DEBUG] GET /static/app.css",
+	    PARSE_OK, 0, "request_started",
+	    { TXT("method", "GET"), TXT("path", "/static/app.css") } },
+	{ "pre_request root", "[2026-11-22 14:46:23 +0000] [25246] [DEBUG] POST /",
+	    PARSE_OK, 0, "request_started",
+	    { TXT("method", "POST"), TXT("path", "/") } },
+	/* near misses: no kind for these */
+	{ "not a pre_request", "[2026-11-22 14:46:23 +0000] [25246] [DEBUG] GET the / thing",
+	    PARSE_OK, 0, "other", { ABS("method") } },
+	{ "lowercase method", "[2026-11-22 14:46:23 +0000] [25246] [DEBUG] get /x",
+	    PARSE_OK, 0, "other", { ABS("method") } },
+	{ "sigterm in text", "[2026-11-22 14:46:23 +0000] [25246] [INFO] app said: was sent SIGTERM!",
+	    PARSE_OK, 0, "other", { { 0 } } },
+	{ "epipe in text", "[2026-11-22 14:46:23 +0000] [25246] [INFO] Not Ignoring EPIPE",
+	    PARSE_OK, 0, "other", { { 0 } } },
+	{ "connection in use elsewhere", "[2026-11-22 14:46:23 +0000] [25246] [INFO] db: Connection in use: 3",
+	    PARSE_OK, 0, "other", { { 0 } } },
+	{ "starting other", "[2026-11-22 14:46:23 +0000] [25246] [INFO] Starting gunicorns",
+	    PARSE_OK, 0, "other", { { 0 } } },
+	/* issue 9: gunicorn <= 19.1 wrote a local time, no brackets, no zone */
+	{ "19.1 booting", "2016-10-25 08:59:54 [24924] [INFO] Booting worker with pid: 24924",
+	    PARSE_OK, 1477385994000, "worker_booted",
+	    { NUM("worker_pid", 24924), NUM("pid", 24924),
+		TXT("level", "INFO"), TXT("time", "2016-10-25 08:59:54"),
+		TXT("message", "Booting worker with pid: 24924") } },
+	{ "19.1 exception + traceback", "2016-10-25 09:00:18 [24929] [ERROR] Error handling request\n" TB_BOOM,
+	    PARSE_OK, 1477385994000 + 24000, "error_handling_request",
+	    { TXT("traceback", TB_BOOM) } },
+	{ "19.1 bad date", "2016-02-30 08:59:54 [24924] [INFO] x", PARSE_BAD, 0, NULL, { { 0 } } },
+	{ "19.1 no pid", "2016-10-25 08:59:54 [INFO] x", PARSE_BAD, 0, NULL, { { 0 } } },
+	{ "19.1 cut", "2016-10-25 08:59:54 [249", PARSE_BAD, 0, NULL, { { 0 } } },
+	{ "date alone", "2016-10-25 is the day", PARSE_SKIP, 0, NULL, { { 0 } } },
+	/* issue 9: Flask's default app log line, captured from the app's stderr */
+	{ "flask exception", "[2025-04-12 16:53:34,033] ERROR in app: Exception on /results/metals [GET]\n" TB_BOOM,
+	    PARSE_OK, 1744476814033, "app_exception",
+	    { TXT("level", "ERROR"), TXT("logger", "app"),
+		TXT("message", "Exception on /results/metals [GET]"),
+		TXT("method", "GET"), TXT("path", "/results/metals"),
+		TXT("time", "2025-04-12 16:53:34,033"),
+		TXT("traceback", TB_BOOM), ABS("pid") } },
+	{ "flask warning", "[2025-04-12 16:53:35,100] WARNING in views: cache miss for user 12",
+	    PARSE_OK, 1744476815100, "app_log",
+	    { TXT("level", "WARNING"), TXT("logger", "views"),
+		TXT("message", "cache miss for user 12"), ABS("path") } },
+	{ "flask exception odd", "[2025-04-12 16:53:35,100] ERROR in app: Exception on [GET]",
+	    PARSE_OK, 0, "app_log", { ABS("path") } },
+	{ "flask bad ms", "[2025-04-12 16:53:34,03] ERROR in app: x", PARSE_BAD, 0, NULL, { { 0 } } },
+	{ "flask no module", "[2025-04-12 16:53:34,033] ERROR: x", PARSE_BAD, 0, NULL, { { 0 } } },
+	{ "flask bad date", "[2025-04-31 16:53:34,033] ERROR in app: x", PARSE_BAD, 0, NULL, { { 0 } } },
 	{ "zone +0100", "[2026-11-22 15:46:18 +0100] [25243] [ERROR] Error handling request (no URI read)",
 	    PARSE_OK, 1795358778000, "error_handling_request", { { 0 } } },
 	{ "zone -0800", "[2026-11-22 06:46:18 -0800] [1] [DEBUG] x",
@@ -137,13 +252,42 @@ static const struct testutil_kind_case cases[] = {
 static void
 test_cases(void **state)
 {
+	/* The zone-less forms (19.1, Flask) read in the input's zone. */
 	struct parser_prog *prog =
-	    testutil_compile(&gunicorn_error_parser, NULL, NULL, NULL);
+	    testutil_compile(&gunicorn_error_parser, NULL, "UTC", NULL);
 
 	(void)state;
 	testutil_run_kind_cases(
 	    &gunicorn_error_parser, prog, cases, NELEM(cases));
 	gunicorn_error_parser.prog_free(prog);
+}
+
+/*
+ * issue 9: a zone-less time (gunicorn <= 19.1, Flask) is local to the
+ * input's timezone; a modern line's own zone wins over it.
+ */
+static void
+test_zone(void **state)
+{
+	/* clang-format off */
+	static const struct testutil_kind_case berlin[] = {
+		{ "19.1 in CEST", "2016-10-25 10:59:54 [24924] [INFO] Booting worker with pid: 24924",
+		    PARSE_OK, 1477385994000, "worker_booted", { { 0 } } },
+		{ "flask in CEST", "[2025-04-12 18:53:34,033] ERROR in app: Exception on /x [GET]",
+		    PARSE_OK, 1744476814033, "app_exception", { { 0 } } },
+		{ "modern keeps its zone", "[2026-11-22 14:46:12 +0000] [1] [INFO] x",
+		    PARSE_OK, 1795358772000, "other", { { 0 } } },
+	};
+	/* clang-format on */
+	struct parser_prog *prog = testutil_compile(
+	    &gunicorn_error_parser, NULL, "Europe/Berlin", NULL);
+
+	(void)state;
+	testutil_run_kind_cases(
+	    &gunicorn_error_parser, prog, berlin, NELEM(berlin));
+	gunicorn_error_parser.prog_free(prog);
+	testutil_compile_fails(
+	    &gunicorn_error_parser, NULL, "Mars/Olympus", NULL, "Mars");
 }
 
 static void
@@ -152,12 +296,38 @@ test_continuation(void **state)
 	static const struct testutil_cont_case cases_c[] = {
 		{ "[2026-11-22 15:50:06 +0000] [1] [INFO] x", false },
 		{ "[2026-11-22 ", false },
-		{ "[2026-11-22", true },
+		/* issue 9: only what a traceback holds continues a record */
+		{ "[2026-11-22", false },
 		{ "Traceback (most recent call last):", true },
 		{ "  File \"/x.py\", line 1, in f", true },
+		{ "\t\tx = 1", true },
+		{ "    ^^^^^^^", true },
 		{ "RuntimeError: boom", true },
+		{ "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>", true },
+		{ "StopIteration", true },
+		{ "socket.timeout: timed out", true },
+		{ "socket.timeout", true },
+		{ "supervisor: child process was not spawned", false },
+		{ "error: x", false },
+		{ "KeyError: 'first_name'", true },
+		{ "During handling of the above exception, another exception occurred:", true },
+		{ "The above exception was the direct cause of the following exception:", true },
 		{ "", true },
-		{ "[pid: 1|app: 0|req: 1/1] x", true },
+		{ "\r", true },
+		{ "[pid: 1|app: 0|req: 1/1] x", false },
+		{ "2016-10-25 08:59:54 [24924] [INFO] Starting gunicorn 17.5", false },
+		{ "[2025-04-12 16:53:34,033] ERROR in app: Exception on /x [GET]", false },
+		{ "Not Found: /favicon.ico", false },
+		{ "Internal Server Error: /", false },
+		{ "WARNING:django.request:Not Found: /favicon.ico", false },
+		{ "<Response [200]>", false },
+		{ "310104047", false },
+		{ "supervisor: couldn't exec /x: EACCES", false },
+		{ "RuntimeError:boom", false },
+		{ "Runtime Error: boom", false },
+		{ "a..b: x", false },
+		{ ".x: y", false },
+		{ "x.: y", false },
 	};
 
 	(void)state;
@@ -209,12 +379,17 @@ check_record(
     const char *path, unsigned n, const struct log_event *ev, void *arg)
 {
 	static const char *const kinds[] = { "worker_timeout", "worker_killed",
-		"worker_exited", "worker_booted", "error_handling_request",
-		"other" };
+		"worker_stopped", "worker_exited", "worker_booted",
+		"worker_boot_failed", "worker_max_requests",
+		"error_handling_request", "boot_failed", "bind_failed",
+		"bind_error", "bind_retry", "client_closed_connection",
+		"socket_error", "master_starting", "master_listening",
+		"master_signal", "master_reloading", "master_shutting_down",
+		"request_started", "app_exception", "app_log", "other" };
 	size_t *ntb = arg;
 	size_t k = testutil_kind_index(path, n, ev, kinds, NELEM(kinds));
 
-	if (k < 4 && !event_has_num(ev, FIELD_WORKER_PID))
+	if (k < 7 && !event_has_num(ev, FIELD_WORKER_PID))
 		fail_msg("%s: record %u: no worker_pid", path, n);
 	if (event_has(ev, FIELD_TRACEBACK))
 		(*ntb)++;
@@ -233,9 +408,12 @@ test_files(void **state)
 		{ "tests/data/realstack/gunicorn-wt-error.log", 6, 0 },
 		{ "tests/data/realstack/gunicorn-gevent-error.log", 4, 0 },
 		{ "tests/data/gunicorn_error/source-worded.log", 8, 1 },
+		{ "tests/data/gunicorn_error/kinds-issue9.log", 20, 1 },
+		{ "tests/data/gunicorn_error/gunicorn19.log", 9, 1 },
+		{ "tests/data/gunicorn_error/flask-app.log", 5, 2 },
 	};
 	struct parser_prog *prog =
-	    testutil_compile(&gunicorn_error_parser, NULL, NULL, NULL);
+	    testutil_compile(&gunicorn_error_parser, NULL, "UTC", NULL);
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(files); i++) {
@@ -256,6 +434,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_zone),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_files),

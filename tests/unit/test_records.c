@@ -21,6 +21,8 @@
 #include "parsers/parser.h"
 #include "tests/unit/testutil.h"
 
+#include "parsers/compat.h"
+
 static const char *
 write_gz(const char *name, const char *const *members, size_t n)
 {
@@ -814,6 +816,97 @@ test_records_cut_keeps_tail(void **state)
 	gunicorn_error_parser.prog_free(prog);
 }
 
+/*
+ * Issue 9: with gunicorn_error, a line that is neither a record head nor
+ * a traceback line (what the app prints to stderr, gunicorn's own
+ * "Error: ..." at startup) is a record of its own, handed out to be
+ * counted, never appended to the traceback before it; a gunicorn 19.1
+ * line and a Flask line are heads. Lines as gunicorn, Flask and Django
+ * write them.
+ */
+static void
+test_records_gunicorn_heads_issue_9(void **state)
+{
+	static const char *const lines[] = {
+		"[2026-11-22 14:46:12 +0000] [7104] [ERROR] Error handling "
+		"request /x",
+		"Traceback (most recent call last):",
+		"  File \"/srv/app/app.py\", line 7, in index",
+		"    return 1 / 0",
+		"ZeroDivisionError: division by zero",
+		"Not Found: /favicon.ico",
+		"<Response [200]>",
+		"Internal Server Error: /polls/",
+		"Traceback (most recent call last):",
+		"KeyError: 'q'",
+		"2016-10-25 08:59:54 [24924] [INFO] Booting worker with pid: "
+		"24924",
+		"[2025-04-12 16:53:34,033] ERROR in app: Exception on /m [GET]",
+		"Traceback (most recent call last):",
+		"",
+		"During handling of the above exception, another exception "
+		"occurred:",
+		"",
+		"sqlite3.OperationalError: no such table: m",
+	};
+	static const struct {
+		unsigned first, n; /* lines of each record */
+		enum parse_rc rc;
+	} want[] = {
+		{ 0, 5, PARSE_OK },
+		{ 5, 1, PARSE_SKIP },
+		{ 6, 1, PARSE_SKIP },
+		{ 7, 3, PARSE_SKIP },
+		{ 10, 1, PARSE_OK },
+		{ 11, 6, PARSE_OK },
+	};
+	struct parser_prog *prog;
+	struct log_event ev;
+	struct records r;
+	struct sv out;
+	uint32_t fl;
+	size_t got = 0;
+	bool more = true;
+
+	(void)state;
+	prog = testutil_compile(&gunicorn_error_parser, NULL, "UTC", NULL);
+	assert_int_equal(records_init(&r, &gunicorn_error_parser, prog, 0), 0);
+	for (size_t i = 0; more; i++) {
+		bool done;
+		char rec[1024];
+		size_t len = 0;
+
+		if (i < NELEM(lines))
+			done = records_push(&r, lines[i], strlen(lines[i]),
+			    0, &out, &fl);
+		else
+			more = done = records_flush(&r, &out, &fl);
+		if (!done)
+			continue;
+		if (got >= NELEM(want))
+			fail_msg("record %zu too many: \"%.*s\"", got,
+			    (int)out.len, out.p);
+		for (unsigned k = 0; k < want[got].n; k++) {
+			const char *l = lines[want[got].first + k];
+
+			len += (size_t)snprintf(rec + len, sizeof(rec) - len,
+			    "%s%s", k ? "\n" : "", l);
+		}
+		if (!sv_eq_cstr(out, rec))
+			fail_msg("record %zu: got \"%.*s\", want \"%s\"", got,
+			    (int)out.len, out.p, rec);
+		if (gunicorn_error_parser.parse(prog, out.p, out.len, &ev) !=
+		    want[got].rc)
+			fail_msg("record %zu: rc, want %d", got,
+			    (int)want[got].rc);
+		got++;
+	}
+	assert_int_equal(got, NELEM(want));
+	assert_int_equal(r.orphans, 0);
+	records_release(&r);
+	gunicorn_error_parser.prog_free(prog);
+}
+
 int
 main(void)
 {
@@ -828,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_reader_peek_pipe_issue_8),
 		cmocka_unit_test(test_reader_peek_limits_issue_8),
 		cmocka_unit_test(test_reader_missing),
+		cmocka_unit_test(test_records_gunicorn_heads_issue_9),
 		cmocka_unit_test(test_records_grouping),
 		cmocka_unit_test(test_records_spans),
 		cmocka_unit_test(test_records_cap),
