@@ -20,7 +20,15 @@
  *
  * Invariants: "%%" is a literal '%'; a conversion is 's' or 'd' with
  * optional flags and width, as Python accepts them; anything else after
- * '%' is a compile error naming the column.
+ * '%' is a compile error naming the column. Quotes are plain text to
+ * Python, so they need not balance (17.5's default access_log_format
+ * opens the line with a stray '"'): a value is quoted, \" and all, when a
+ * '"' follows it (LOGFORMAT_LOOSE_QUOTES).
+ *
+ * Time: %(t)s is "[22/Nov/2026:14:45:49 +0000]" since 19.2; gunicorn <=
+ * 19.1 wrote "[25/Oct/2016:13:00:33]", a local time with no zone, read in
+ * the input's zone (opts->timezone, else $TZ or the host's: local_time).
+ * Both are accepted by the same format, whichever the line holds.
  *
  * Not handled: gunicorn escapes '"' in values as \" but not '\', so a
  * value ending in a backslash confuses the closing quote (logformat_parse.c).
@@ -34,6 +42,7 @@
 #include <string.h>
 
 #include "parsers/logformat.h"
+#include "parsers/tz.h"
 #include "parsers/compat.h"
 
 #define GUNICORN_ACCESS_DEFAULT                                                \
@@ -180,6 +189,7 @@ gunicorn_access_compile(
 	const char *fmt = GUNICORN_ACCESS_DEFAULT, *p, *pc;
 	struct field_table local, *fields = NULL;
 	struct logformat *lf;
+	struct ts_zone *zone;
 
 	if (opts != NULL && opts->log_format != NULL)
 		fmt = opts->log_format;
@@ -189,11 +199,19 @@ gunicorn_access_compile(
 		field_table_init(&local);
 		fields = &local;
 	}
-	/* SafeAtoms writes '"' as \" in every value. */
-	if ((lf = logformat_new(LOGFORMAT_ESCAPES)) == NULL) {
+	/*
+	 * SafeAtoms writes '"' as \" in every value. The format is Python
+	 * %-formatting: its quotes are text and need not balance.
+	 */
+	if ((lf = logformat_new(
+		 LOGFORMAT_ESCAPES | LOGFORMAT_LOOSE_QUOTES)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if ((zone = ts_zone_load(opts ? opts->timezone : NULL, err, errlen)) ==
+	    NULL)
+		goto fail;
+	logformat_set_zone(lf, zone);
 	for (p = fmt;;) {
 		pc = strchr(p, '%');
 		if (logformat_add_literal(lf, p,
@@ -233,6 +251,7 @@ const struct parser gunicorn_access_parser = {
 	.name = "gunicorn_access",
 	.skip_reason = "not a line of this gunicorn access_log_format",
 	.default_format = GUNICORN_ACCESS_DEFAULT,
+	.local_time = true,
 	.compile = gunicorn_access_compile,
 	.prog_free = logformat_prog_free,
 	.produces = logformat_prog_produces,

@@ -33,9 +33,11 @@
  * so the split is never a guess; the others (two free-text variables, two
  * integers) are refused with the pair and the reason.
  *
- * Not handled: a format whose quotes do not balance is refused; a pair
- * whose first value's shape is free text is refused, even when the
- * second is fixed-length (matching from the right is not done).
+ * Not handled: a format whose quotes do not balance is refused, except
+ * with LOGFORMAT_LOOSE_QUOTES (gunicorn, whose quotes are plain text:
+ * there a value is quoted when a '"' follows it); a pair whose first
+ * value's shape is free text is refused, even when the second is
+ * fixed-length (matching from the right is not done).
  *
  * Formats: nginx src/http/modules/ngx_http_log_module.c (log_format, the
  * escape= parameter), gunicorn gunicorn/glogging.py (access_log_format).
@@ -72,7 +74,17 @@ logformat_new(unsigned flags)
 void
 logformat_free(struct logformat *lf)
 {
+	if (lf == NULL)
+		return;
+	ts_zone_free(lf->zone);
 	free(lf);
+}
+
+void
+logformat_set_zone(struct logformat *lf, struct ts_zone *zone)
+{
+	ts_zone_free(lf->zone);
+	lf->zone = zone;
 }
 
 int
@@ -373,6 +385,8 @@ lf_prepare(struct logformat *lf, struct lf_item *it)
 
 	it->lit = lf->lits + it->lit_off;
 	it->how = it->fixed ? LF_FIXED : LF_SCAN;
+	if (lf->flags & LOGFORMAT_LOOSE_QUOTES)
+		it->quoted = it->lit_len > 0 && it->lit[0] == '"';
 	it->escaped = it->quoted && (lf->flags & LOGFORMAT_ESCAPES);
 	/* The list rule only matters where a space could end the value. */
 	it->list =
@@ -391,7 +405,7 @@ logformat_finish(struct logformat *lf, char *err, size_t errlen)
 {
 	struct lf_item *last;
 
-	if (lf->in_quote) {
+	if (lf->in_quote && !(lf->flags & LOGFORMAT_LOOSE_QUOTES)) {
 		snprintf(
 		    err, errlen, "column %zu: unbalanced quote", lf->quote_col);
 		return -1;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "parsers/parser.h"
+#include "parsers/tz.h"
 
 #define LOGFORMAT_FORMAT_MAX 4096 /* bytes of literal text in a format */
 #define LOGFORMAT_ERR_MAX    128  /* a sensible size for compile errors */
@@ -43,7 +44,8 @@ enum logformat_conv {
 	LOGFORMAT_REQUEST,     /* "GET /p?q HTTP/1.1" -> method, path, ... */
 	LOGFORMAT_REQUEST_URI, /* "/p?q" -> path, query */
 	LOGFORMAT_TIME_CLF,    /* "22/Nov/2026:14:45:49 +0000", 26 bytes */
-	LOGFORMAT_TIME_CLF_BR, /* the same in brackets, 28 bytes (gunicorn) */
+	LOGFORMAT_TIME_CLF_BR, /* the same in brackets, 28 bytes (gunicorn);
+				  or 22, zone-less, see logformat_set_zone */
 	LOGFORMAT_TIME_ISO,    /* "2026-11-22T14:45:49+00:00" */
 	LOGFORMAT_TIME_MSEC,   /* "1669128349.123" */
 };
@@ -71,6 +73,12 @@ enum logformat_shape {
 
 /* logformat_new flags */
 #define LOGFORMAT_ESCAPES 0x1u /* a backslash escapes '"' inside a value */
+/*
+ * gunicorn: '"' is literal text that need not balance (17.5's default
+ * opens the line with one), and a value is read as quoted (escapes and
+ * all) when the literal after it starts with '"'.
+ */
+#define LOGFORMAT_LOOSE_QUOTES 0x2u
 
 struct logformat; /* opaque */
 
@@ -79,6 +87,13 @@ struct logformat *logformat_new(unsigned flags);
 
 /* Release lf and everything it holds; NULL-safe. */
 void logformat_free(struct logformat *lf);
+
+/*
+ * Give lf the zone (owned from now on, freed with lf) in which a
+ * LOGFORMAT_TIME_CLF_BR written without a zone, gunicorn <= 19.1's
+ * "[25/Oct/2016:13:00:33]", is read. Without one such a time is bad.
+ */
+void logformat_set_zone(struct logformat *lf, struct ts_zone *zone);
 
 /*
  * Append literal text (len bytes) to the format; col is the 1-based column

@@ -90,6 +90,7 @@ struct logformat {
 	int64_t ts_ms;
 	int64_t ts_base_ms;
 	char ts_key[LF_TS_KEY_MAX];
+	struct ts_zone *zone; /* zone-less CLF_BR times; NULL: none */
 	char head_msg[LF_MSG_MAX];
 	char trail_msg[LF_MSG_MAX];
 	struct lf_item items[FIELD_MAX];

@@ -68,6 +68,8 @@
 #include "parsers/ts.h"
 #include "parsers/compat.h"
 
+#define LF_CLF_LOCAL_BR 22 /* "[25/Oct/2016:13:00:33]" */
+
 #define LF_DIGITS_MAX 18 /* < 2^63 and exact in a double up to 2^53 */
 
 static const double lf_pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
@@ -416,6 +418,30 @@ lf_time(struct logformat *lf, enum logformat_conv conv, const char *v, size_t n,
 	return 0;
 }
 
+/*
+ * gunicorn <= 19.1's "[25/Oct/2016:13:00:33]" (22 bytes): a local time in
+ * lf's zone. Not cached: only old hosts write it. The field is what is
+ * inside the brackets.
+ */
+static int
+lf_time_local(struct logformat *lf, const char *v, struct log_event *ev)
+{
+	char clf[26];
+	int64_t ms, alt_ms;
+
+	if (lf->zone == NULL || v[0] != '[')
+		return -1;
+	/* As UTC, the wall clock's own seconds; then into the zone. */
+	memcpy(clf, v + 1, 20);
+	memcpy(clf + 20, " +0000", 6);
+	if (ts_parse_clf(clf, sizeof(clf), &ms) ||
+	    ts_zone_local_ms(lf->zone, ms / 1000, &ms, &alt_ms))
+		return -1;
+	event_set_text(ev, FIELD_TIME, sv_make(v + 1, 20));
+	event_set_time2(ev, ms, alt_ms);
+	return 0;
+}
+
 /* Scaled integer -> seconds (gunicorn's %(T)s, %(M)s, %(D)s). */
 static void
 lf_scaled(struct log_event *ev, int id, const char *v, size_t n, double div)
@@ -491,6 +517,8 @@ lf_convert(struct logformat *lf, const struct lf_item *it, const char *v,
 	case LOGFORMAT_TIME_MSEC:
 		return lf_time(lf, it->run, v, n, ev);
 	case LOGFORMAT_TIME_CLF_BR:
+		if (n == LF_CLF_LOCAL_BR)
+			return lf_time_local(lf, v, ev);
 		/* The text set was "[...]"; the field is what is inside. */
 		if (v[0] != '[' || v[27] != ']')
 			return -1;
@@ -656,10 +684,16 @@ lf_value_end(const struct lf_item *it, const char *p, const char *end)
 
 	switch (it->how) {
 	case LF_FIXED:
-		if (room < it->fixed + it->lit_len ||
-		    !lf_lit_at(it, p + it->fixed, end))
-			return NULL;
-		return p + it->fixed;
+		if (room >= it->fixed + it->lit_len &&
+		    lf_lit_at(it, p + it->fixed, end))
+			return p + it->fixed;
+		/* gunicorn <= 19.1: "[25/Oct/2016:13:00:33]", no zone */
+		if (it->conv == LOGFORMAT_TIME_CLF_BR &&
+		    room >= LF_CLF_LOCAL_BR + it->lit_len &&
+		    p[LF_CLF_LOCAL_BR - 1] == ']' &&
+		    lf_lit_at(it, p + LF_CLF_LOCAL_BR, end))
+			return p + LF_CLF_LOCAL_BR;
+		return NULL;
 	case LF_REST:
 		return end;
 	case LF_ANCHORED:

@@ -168,7 +168,6 @@ test_lines(void **state)
 static const struct testutil_compile_error compile_errors[] = {
 	{ "%(h)s%(l)s",
 	    "column 6: two variables with no literal between them" },
-	{ "%(h)s \"%(r)s", "column 7: unbalanced quote" },
 	{ "%(h)s %(r", "column 7: unterminated \"%(\"" },
 	{ "%(h)s %(r)x", "column 7: atom needs an 's' or 'd' conversion" },
 	{ "%(h)s %s", "column 7: '%' must start \"%(atom)s\" or be doubled" },
@@ -183,6 +182,101 @@ test_compile_errors(void **state)
 	(void)state;
 	testutil_run_compile_errors(
 	    &gunicorn_access_parser, compile_errors, NELEM(compile_errors));
+}
+
+/*
+ * issue 9: gunicorn 17.5's default access_log_format opens the line with a
+ * stray quote (gunicorn/config.py at tag 17.5), and gunicorn <= 19.1
+ * wrote %(t)s as "[%d/%b/%Y:%H:%M:%S]", a local time with no zone. Lines
+ * hand-written in that shape.
+ */
+#define G175                                                                   \
+	"\"%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\""
+#define T_OLD INT64_C(1477400433000) /* 2016-10-25T13:00:33Z */
+
+/* clang-format off */
+static const struct testutil_fmt_case old_cases[] = {
+	{ "17.5 default", G175,
+	    "\"203.0.113.9 - - [25/Oct/2016:13:00:33] \"GET /auth/cb?code=b1d4 HTTP/1.0\" 200 - \"http://app.example.test/\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/49.0\"",
+	    PARSE_OK, T_OLD,
+	    { TXT("remote_addr", "203.0.113.9"), TXT("time", "25/Oct/2016:13:00:33"),
+		TXT("method", "GET"), TXT("path", "/auth/cb"),
+		TXT("query", "code=b1d4"), NUM("status", 200),
+		NUM("body_bytes_sent", 0),
+		TXT("http_referer", "http://app.example.test/"),
+		TXT("http_user_agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/49.0") } },
+	{ "17.5 default, \\\" in the agent", G175,
+	    "\"203.0.113.9 - - [25/Oct/2016:13:00:33] \"GET / HTTP/1.0\" 500 12 \"-\" \"a \\\"b\\\" c\"",
+	    PARSE_OK, T_OLD,
+	    { NUM("status", 500), TXT("http_user_agent", "a \\\"b\\\" c") } },
+	{ "17.5 default with a zone", G175,
+	    "\"203.0.113.9 - - [25/Oct/2016:15:00:33 +0200] \"GET / HTTP/1.0\" 200 - \"-\" \"-\"",
+	    PARSE_OK, T_OLD, { NUM("status", 200) } },
+	{ "17.5 default, no opening quote", G175,
+	    "203.0.113.9 - - [25/Oct/2016:13:00:33] \"GET / HTTP/1.0\" 200 - \"-\" \"-\"",
+	    PARSE_SKIP, 0, { { 0 } } },
+	{ "19.1 default, zone-less time", DEFAULT,
+	    "203.0.113.9 - - [25/Oct/2016:13:00:33] \"GET / HTTP/1.1\" 302 0 \"-\" \"curl/7.35.0\"",
+	    PARSE_OK, T_OLD,
+	    { TXT("time", "25/Oct/2016:13:00:33"), NUM("status", 302) } },
+	{ "zone-less, bad day", DEFAULT,
+	    "203.0.113.9 - - [31/Nov/2016:13:00:33] \"GET / HTTP/1.1\" 302 0 \"-\" \"-\"",
+	    PARSE_BAD, 0, { { 0 } } },
+	{ "zone-less, bad month", DEFAULT,
+	    "203.0.113.9 - - [25/Okt/2016:13:00:33] \"GET / HTTP/1.1\" 302 0 \"-\" \"-\"",
+	    PARSE_BAD, 0, { { 0 } } },
+	{ "zone-less, cut", DEFAULT,
+	    "203.0.113.9 - - [25/Oct/2016:13:00:3] \"GET / HTTP/1.1\" 302 0 \"-\" \"-\"",
+	    PARSE_SKIP, 0, { { 0 } } },
+	{ "quote in the middle, unbalanced", "%(h)s \"%(r)s %(s)s",
+	    "203.0.113.9 \"GET / HTTP/1.1 200",
+	    PARSE_OK, 0, { { 0 } } },
+};
+/* clang-format on */
+
+static void
+test_old_defaults(void **state)
+{
+	struct field_table *t = malloc(sizeof(*t));
+	struct log_event ev;
+
+	(void)state;
+	assert_non_null(t);
+	for (size_t i = 0; i < NELEM(old_cases); i++) {
+		const struct testutil_fmt_case *c = &old_cases[i];
+		/* "quote in the middle" has no time: any zone will do. */
+		struct parser_prog *prog = testutil_compile(
+		    &gunicorn_access_parser, c->format, "UTC", t);
+
+		if (testutil_parse(&gunicorn_access_parser, prog, c->name,
+			c->line, c->rc, &ev) == PARSE_OK) {
+			if (c->time_ms != 0)
+				testutil_check_time(c->name, &ev, c->time_ms);
+			testutil_check_fields(
+			    c->name, t, &ev, c->exp, TESTUTIL_FMT_EXP_MAX);
+		}
+		gunicorn_access_parser.prog_free(prog);
+	}
+	free(t);
+}
+
+/* The zone-less %(t)s is in the input's zone. */
+static void
+test_old_zone(void **state)
+{
+	struct parser_prog *prog = testutil_compile(
+	    &gunicorn_access_parser, G175, "Europe/Berlin", NULL);
+	struct log_event ev;
+
+	(void)state;
+	testutil_parse(&gunicorn_access_parser, prog, "berlin",
+	    "\"203.0.113.9 - - [25/Oct/2016:15:00:33] \"GET / HTTP/1.0\" 200 "
+	    "- \"-\" \"-\"",
+	    PARSE_OK, &ev);
+	testutil_check_time("berlin", &ev, T_OLD);
+	gunicorn_access_parser.prog_free(prog);
+	testutil_compile_fails(
+	    &gunicorn_access_parser, G175, "Mars/Olympus", NULL, "Mars");
 }
 
 static void
@@ -297,6 +391,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_old_defaults),
+		cmocka_unit_test(test_old_zone),
 		cmocka_unit_test(test_produces),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_realstack_files),
