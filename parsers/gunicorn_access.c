@@ -203,8 +203,8 @@ gunicorn_access_compile(
 	 * SafeAtoms writes '"' as \" in every value. The format is Python
 	 * %-formatting: its quotes are text and need not balance.
 	 */
-	if ((lf = logformat_new(
-		 LOGFORMAT_ESCAPES | LOGFORMAT_LOOSE_QUOTES)) == NULL) {
+	if ((lf = logformat_new(LOGFORMAT_ESCAPES | LOGFORMAT_LOOSE_QUOTES)) ==
+	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}

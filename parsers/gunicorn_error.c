@@ -110,9 +110,9 @@ struct parser_prog {
 	struct ts_zone *zone; /* for the zone-less forms (19.1, Flask) */
 };
 
-#define GUNI_TS_LEN	25 /* "2026-11-22 14:46:12 +0000" */
-#define GUNI_LOCAL_LEN	19 /* "2016-10-25 08:59:54" */
-#define GUNI_LEVEL_MAX	16
+#define GUNI_TS_LEN     25 /* "2026-11-22 14:46:12 +0000" */
+#define GUNI_LOCAL_LEN  19 /* "2016-10-25 08:59:54" */
+#define GUNI_LEVEL_MAX  16
 #define GUNI_METHOD_MAX 16
 #define GUNI_SIGNAL_MAX 255
 
@@ -344,8 +344,9 @@ signal_name(struct log_event *ev, const char *p, const char *end, bool lower)
 		const char *name = signals[i].name + (lower ? 3 : 0);
 		size_t n = strlen(name);
 
-		if (len == n && (lower ? strncasecmp(p, name, n)
-				       : memcmp(p, name, n)) == 0) {
+		if (len == n &&
+		    (lower ? strncasecmp(p, name, n) : memcmp(p, name, n)) ==
+			0) {
 			event_set_text(ev, FIELD_SIGNAL, sv_make(p, n));
 			event_set_num(ev, FIELD_SIGNAL, signals[i].num);
 			return;
@@ -478,8 +479,8 @@ static const struct {
 } whole_kinds[] = {
 	{ "Exception in worker process", "worker_boot_failed", true },
 	{ "Exception in worker process:", "worker_boot_failed", true }, /* 19 */
-	{ "Autorestarting worker after current request.",
-	    "worker_max_requests", true },
+	{ "Autorestarting worker after current request.", "worker_max_requests",
+	    true },
 	{ "Reason: Worker failed to boot.", "boot_failed", false },
 	{ "Reason: App failed to load.", "boot_failed", false },
 	{ "Retrying in 1 second.", "bind_retry", false },
@@ -564,8 +565,8 @@ kind_of(struct log_event *ev, const char *p, const char *end)
  * date is impossible.
  */
 static int
-local_time(const struct parser_prog *prog, struct log_event *ev,
-    const char *p, int64_t frac_ms)
+local_time(const struct parser_prog *prog, struct log_event *ev, const char *p,
+    int64_t frac_ms)
 {
 	char ymd[GUNI_LOCAL_LEN];
 	int64_t local, ms, alt_ms;
@@ -640,15 +641,15 @@ parse_app(const struct parser_prog *prog, struct log_event *ev, const char *p,
 	while (p < end && *p >= 'A' && *p <= 'Z' && p - lv < GUNI_LEVEL_MAX)
 		p++;
 	if (p == lv || !errkind_starts(p, end, " in "))
-		return event_bad(ev, "expected \"LEVEL in module: \"", lv,
-		    FIELD_LEVEL);
+		return event_bad(
+		    ev, "expected \"LEVEL in module: \"", lv, FIELD_LEVEL);
 	event_set_text(ev, FIELD_LEVEL, sv_make(lv, (size_t)(p - lv)));
 	mod = p + strlen(" in ");
 	for (colon = mod; colon < end && is_ident(*colon); colon++)
 		;
 	if (colon == mod || !errkind_starts(colon, end, ": "))
-		return event_bad(ev, "expected \"LEVEL in module: \"", mod,
-		    FIELD_LOGGER);
+		return event_bad(
+		    ev, "expected \"LEVEL in module: \"", mod, FIELD_LOGGER);
 	event_set_text(ev, FIELD_LOGGER, sv_make(mod, (size_t)(colon - mod)));
 	p = colon + 2;
 	m_end = message(ev, p, end);

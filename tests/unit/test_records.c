@@ -877,8 +877,8 @@ test_records_gunicorn_heads_issue_9(void **state)
 		size_t len = 0;
 
 		if (i < NELEM(lines))
-			done = records_push(&r, lines[i], strlen(lines[i]),
-			    0, &out, &fl);
+			done = records_push(
+			    &r, lines[i], strlen(lines[i]), 0, &out, &fl);
 		else
 			more = done = records_flush(&r, &out, &fl);
 		if (!done)
@@ -897,8 +897,8 @@ test_records_gunicorn_heads_issue_9(void **state)
 			    (int)out.len, out.p, rec);
 		if (gunicorn_error_parser.parse(prog, out.p, out.len, &ev) !=
 		    want[got].rc)
-			fail_msg("record %zu: rc, want %d", got,
-			    (int)want[got].rc);
+			fail_msg(
+			    "record %zu: rc, want %d", got, (int)want[got].rc);
 		got++;
 	}
 	assert_int_equal(got, NELEM(want));
