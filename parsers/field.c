@@ -61,6 +61,11 @@ static const struct {
 	[FIELD_LISTEN_QUEUE] = { "listen_queue", FIELD_T_INT },
 	[FIELD_LISTEN_QUEUE_MAX] = { "listen_queue_max", FIELD_T_INT },
 	[FIELD_LOGGER] = { "logger", FIELD_T_TEXT },
+	[FIELD_EXIT_CODE] = { "exit_code", FIELD_T_INT },
+	[FIELD_STDERR] = { "stderr", FIELD_T_TEXT },
+	[FIELD_RESOLVER_CODE] = { "resolver_code", FIELD_T_INT },
+	[FIELD_CONF_FILE] = { "conf_file", FIELD_T_TEXT },
+	[FIELD_CONF_LINE] = { "conf_line", FIELD_T_INT },
 };
 
 static const struct {

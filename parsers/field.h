@@ -71,6 +71,11 @@ enum field_id {
 	FIELD_LISTEN_QUEUE,	/* uwsgi listen_queue_full: queued */
 	FIELD_LISTEN_QUEUE_MAX, /* uwsgi listen_queue_full: backlog size */
 	FIELD_LOGGER,		/* an app's log line: the logger or module */
+	FIELD_EXIT_CODE,	/* nginx worker_exited: the exit status */
+	FIELD_STDERR,		/* nginx fastcgi_stderr: the app's text */
+	FIELD_RESOLVER_CODE,	/* nginx resolver_failed: DNS rcode or 110 */
+	FIELD_CONF_FILE,	/* nginx config_error: the file at fault */
+	FIELD_CONF_LINE,	/* nginx config_error: its line */
 	FIELD_WELLKNOWN		/* first id for interned names */
 };
 

@@ -80,7 +80,9 @@ struct parser_prog {
 static const uint64_t produced = BIT(FIELD_TIME) | BIT(FIELD_LEVEL) |
     BIT(FIELD_PID) | BIT(FIELD_TID) | BIT(FIELD_CID) | BIT(FIELD_MESSAGE) |
     WANT_CONTEXT | BIT(FIELD_ERROR) | BIT(FIELD_ERRNO) | BIT(FIELD_ERRNO_TEXT) |
-    BIT(FIELD_BODY_BYTES) | BIT(FIELD_TRACEBACK);
+    BIT(FIELD_BODY_BYTES) | BIT(FIELD_TRACEBACK) | BIT(FIELD_WORKER_PID) |
+    BIT(FIELD_SIGNAL) | BIT(FIELD_EXIT_CODE) | BIT(FIELD_STDERR) |
+    BIT(FIELD_RESOLVER_CODE) | BIT(FIELD_CONF_FILE) | BIT(FIELD_CONF_LINE);
 
 /* src/core/ngx_log.c err_levels[] */
 static const char *const levels[] = { "stderr", "emerg", "alert", "crit",
@@ -276,14 +278,67 @@ parse_context(const struct parser_prog *prog, struct log_event *ev,
 
 /* ---- classification ----------------------------------------------------- */
 
+/* [p, end) ends with lit. */
+static bool
+ends_with(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && memcmp(end - n, lit, n) == 0;
+}
+
+/* [p, end) is exactly lit. */
+static bool
+is_exactly(const char *p, const char *end, const char *lit)
+{
+	return (size_t)(end - p) == strlen(lit) &&
+	    memcmp(p, lit, (size_t)(end - p)) == 0;
+}
+
+/*
+ * ngx_conf_log_error's suffix: " in FILE:LINE" (FILE with a '/') or
+ * " in command line" at the very end of a message about no connection.
+ * Returns where the suffix starts (the end of the message proper) and
+ * sets conf_file/conf_line, or NULL.
+ */
+static const char *
+conf_suffix(struct log_event *ev, const char *p, const char *end)
+{
+	const char *in = errkind_find_last(p, end, " in "), *file, *colon, *q;
+	uint64_t line;
+
+	if (in == NULL)
+		return NULL;
+	file = in + strlen(" in ");
+	if (is_exactly(file, end, "command line"))
+		return in;
+	colon = memrchr(file, ':', (size_t)(end - file));
+	if (colon == NULL || colon == file ||
+	    memchr(file, '/', (size_t)(colon - file)) == NULL)
+		return NULL;
+	q = colon + 1;
+	if (!errkind_uint(&q, end, ERRKIND_NUM_MAX, &line) || q != end)
+		return NULL;
+	event_set_text(
+	    ev, FIELD_CONF_FILE, sv_make(file, (size_t)(colon - file)));
+	q = colon + 1;
+	(void)errkind_num_field(ev, FIELD_CONF_LINE, &q, end, ERRKIND_NUM_MAX);
+	return in;
+}
+
 /*
  * The errno part " (N: text)" that ngx_log_error_core appends: the last
- * one in msg that is followed by the end of msg or by " while ".
+ * one in msg that is followed by the end of msg or by " while ". After
+ * "could not be resolved" the number is the resolver's answer code
+ * (ngx_resolver_strerror: a DNS RCODE, or 110 for a timeout), not an
+ * errno: it goes to resolver_code and errno stays unset.
  */
 static void
 find_errno(struct log_event *ev, const char *p, const char *end)
 {
-	const char *best_num = NULL, *best_text = NULL, *best_close = NULL;
+	static const char resolved[] = "could not be resolved";
+	const char *msg = p, *best_num = NULL, *best_text = NULL;
+	const char *best_close = NULL;
 	uint64_t best = 0, v;
 
 	while ((p = errkind_find(p, end, " (")) != NULL) {
@@ -310,6 +365,12 @@ find_errno(struct log_event *ev, const char *p, const char *end)
 	}
 	if (best_num == NULL)
 		return;
+	if (ends_with(msg, best_num - 2, resolved)) {
+		event_set_text(ev, FIELD_RESOLVER_CODE,
+		    sv_make(best_num, (size_t)(best_text - 2 - best_num)));
+		event_set_num(ev, FIELD_RESOLVER_CODE, (double)best);
+		return;
+	}
 	event_set_text(ev, FIELD_ERRNO,
 	    sv_make(best_num, (size_t)(best_text - 2 - best_num)));
 	event_set_num(ev, FIELD_ERRNO, (double)best);
@@ -356,6 +417,158 @@ worker_connections(const char *p, const char *end)
 	    errkind_starts(p, end, " worker_connections are not enough");
 }
 
+/*
+ * "FastCGI sent in stderr: "TEXT"[ while ACTION]" (ngx_http_fastcgi_module.c):
+ * stderr is TEXT, over all the record's lines; a line cut at nginx's
+ * 2048 bytes has no closing quote and TEXT runs to the end.
+ */
+static bool
+fastcgi_stderr(struct log_event *ev, const char *p, const char *end)
+{
+	const char *close;
+
+	if (!errkind_lit(&p, end, "FastCGI sent in stderr: \""))
+		return false;
+	errkind_set_kind(ev, "fastcgi_stderr");
+	close = errkind_find_last(p, end, "\" while ");
+	if (close == NULL)
+		close = (end > p && end[-1] == '"') ? end - 1 : end;
+	event_set_text(ev, FIELD_STDERR, sv_make(p, (size_t)(close - p)));
+	return true;
+}
+
+/*
+ * The peer reset or closed the connection: ECONNRESET (104 on Linux, 54
+ * on the BSDs and macOS) or EPIPE (32 on both), known by their strerror
+ * text, which is the same on both.
+ */
+static bool
+errno_is_reset(const struct log_event *ev)
+{
+	struct sv t = ev->text[FIELD_ERRNO_TEXT];
+
+	return event_has(ev, FIELD_ERRNO_TEXT) &&
+	    (sv_eq_cstr(t, "Connection reset by peer") ||
+		sv_eq_cstr(t, "Broken pipe"));
+}
+
+/*
+ * A reset by whoever is on the other side, told apart by nginx's action
+ * (" while ..."): an upgraded (WebSocket) connection, the upstream, or
+ * else the client of a connection.
+ */
+static const char *
+reset_kind(const struct log_event *ev, const char *p, const char *end)
+{
+	const char *action = errkind_find_last(p, end, " while ");
+
+	if (!errno_is_reset(ev))
+		return NULL;
+	if (action != NULL &&
+	    errkind_starts(action, end, " while proxying upgraded connection"))
+		return "upgraded_connection_reset";
+	if (action != NULL && errkind_find(action, end, "upstream") != NULL)
+		return "upstream_connection_reset";
+	if (event_has(ev, FIELD_CID))
+		return "client_closed_connection";
+	return NULL;
+}
+
+/*
+ * "signal N (NAME) received[ from PID][, ACTION]" (ngx_process.c,
+ * ngx_signal_handler): the kind is the action's meaning.
+ */
+static const char *
+signal_kind(struct log_event *ev, const char *p, const char *end)
+{
+	static const struct {
+		const char *action, *kind;
+	} actions[] = {
+		{ ", reconfiguring", "reloading" },
+		{ ", reopening logs", "reopening_logs" },
+		{ ", shutting down", "shutting_down" },
+		{ ", exiting", "shutting_down" },
+		{ ", changing binary", "upgrading_binary" },
+	};
+	const char *q = p, *num;
+	uint64_t v;
+
+	if (!errkind_lit(&q, end, "signal "))
+		return NULL;
+	num = q;
+	if (!errkind_uint(&q, end, 255, &v) || !errkind_lit(&q, end, " (") ||
+	    (q = errkind_find(q, end, ") received")) == NULL)
+		return NULL;
+	q = num;
+	(void)errkind_num_field(ev, FIELD_SIGNAL, &q, end, 255);
+	for (size_t i = 0; i < NELEM(actions); i++) {
+		if (ends_with(q, end, actions[i].action))
+			return actions[i].kind;
+	}
+	return "signal_received";
+}
+
+/*
+ * "NAME process PID exited on signal N[ (core dumped)]", "... exited with
+ * code N", "... exited with fatal code N and cannot be respawned"
+ * (ngx_process.c, ngx_process_get_status), and "start NAME process PID"
+ * (ngx_spawn_process). NAME is "worker", "cache manager", ...
+ */
+static const char *
+process_kind(struct log_event *ev, const char *p, const char *end)
+{
+	static const char proc[] = "process ";
+	const char *x, *d, *q;
+
+	x = errkind_find(p, end, " exited ");
+	if (x == NULL) {
+		if (!errkind_starts(p, end, "start "))
+			return NULL;
+		x = end;
+	}
+	for (d = x; d > p && errkind_is_digit(d[-1]); d--)
+		;
+	if (d == x || (size_t)(d - p) < strlen(proc) ||
+	    memcmp(d - strlen(proc), proc, strlen(proc)) != 0)
+		return NULL;
+	q = d;
+	if (!errkind_num_field(ev, FIELD_WORKER_PID, &q, x, ERRKIND_PID_MAX))
+		return NULL;
+	if (x == end)
+		return "worker_started";
+	q = x + strlen(" exited ");
+	if (errkind_lit(&q, end, "on signal ")) {
+		if (errkind_num_field(ev, FIELD_SIGNAL, &q, end, 255) &&
+		    (q == end || is_exactly(q, end, " (core dumped)")))
+			return "worker_died";
+	} else if (errkind_lit(&q, end, "with code ")) {
+		if (errkind_num_field(ev, FIELD_EXIT_CODE, &q, end, 255) &&
+		    q == end)
+			return "worker_exited";
+	} else if (errkind_lit(&q, end, "with fatal code ")) {
+		if (errkind_num_field(ev, FIELD_EXIT_CODE, &q, end, 255) &&
+		    is_exactly(q, end, " and cannot be respawned"))
+			return "worker_not_respawned";
+	}
+	return "other";
+}
+
+/* Whole messages -> kind: the master's and workers' lifecycle notices. */
+static const struct {
+	const char *message, *kind;
+} exact_kinds[] = {
+	{ "reconfiguring", "reloading" },
+	{ "reopening logs", "reopening_logs" },
+	{ "changing binary", "upgrading_binary" },
+	{ "gracefully shutting down", "worker_exiting" },
+	{ "exiting", "worker_exiting" },
+	{ "exit", "process_exited" },
+	{ "start worker processes", "startup_info" },
+	{ "signal process started", "signal_process_started" },
+	{ "still could not bind()", "bind_failed" },
+	{ "access forbidden by rule", "access_forbidden" },
+};
+
 /* Message prefixes -> kind, tried in order after the special cases. */
 static const struct {
 	const char *prefix, *kind;
@@ -364,22 +577,101 @@ static const struct {
 	{ "no live upstreams", "no_live_upstreams" },
 	{ "upstream prematurely closed", "upstream_prematurely_closed" },
 	{ "upstream sent invalid header", "upstream_sent_invalid_header" },
+	{ "upstream sent too big header", "upstream_sent_too_big_header" },
+	{ "upstream sent no valid HTTP/1.0 header",
+	    "upstream_sent_no_valid_header" },
+	{ "upstream sent ", "upstream_sent_invalid_response" },
+	{ "upstream server temporarily disabled", "upstream_server_disabled" },
 	{ "an upstream response is buffered to a temporary file",
 	    "upstream_buffering_to_temp_file" },
+	{ "a client request body is buffered to a temporary file",
+	    "client_body_buffering_to_temp_file" },
 	{ "open() \"", "open_failed" },
-	{ "limiting requests, excess:", "limiting_requests" },
-	{ "limiting connections by zone", "limiting_connections" },
+	{ "limiting requests,", "limiting_requests" },
+	{ "delaying request,", "delaying_requests" },
+	{ "limiting connections", "limiting_connections" },
 	{ "SSL_do_handshake() failed", "ssl_handshake_failed" },
+	{ "SSL_", "ssl_error" },
 	{ "client timed out", "client_timed_out" },
 	{ "client closed ", "client_closed_connection" },
 	{ "client prematurely closed ", "client_closed_connection" },
+	{ "client sent ", "client_sent_invalid_request" },
+	{ "directory index of \"", "directory_index_forbidden" },
+	{ "no resolver defined to resolve ", "resolver_failed" },
+	{ "bind() to ", "bind_failed" },
+	{ "try again to bind()", "bind_failed" },
+	{ "conflicting server name ", "config_warning" },
+	{ "nginx/", "nginx_started" },
+	{ "using the \"", "startup_info" },
+	{ "built by ", "startup_info" },
+	{ "built with ", "startup_info" },
+	{ "OS: ", "startup_info" },
+	{ "getrlimit(RLIMIT_NOFILE): ", "startup_info" },
 };
+
+/* Kinds found inside the message rather than at its start. */
+static const char *
+inner_kind(struct log_event *ev, const struct parser_prog *prog, const char *p,
+    const char *end)
+{
+	const char *q;
+
+	if (*p == '"' && (q = memchr(p + 1, '"', (size_t)(end - p - 1)))) {
+		if (errkind_starts(q, end, "\" is not found"))
+			return "index_not_found";
+		if (errkind_starts(q, end, "\" is forbidden"))
+			return "index_forbidden";
+	}
+	if (errkind_starts(p, end, "user \"") &&
+	    (errkind_find(p, end, "\": password mismatch") != NULL ||
+		errkind_find(p, end, "\" was not found in \"") != NULL))
+		return "auth_failed";
+	if (errkind_find(p, end, " could not be resolved") != NULL ||
+	    errkind_find(p, end, " while resolving") != NULL)
+		return "resolver_failed";
+	if (errkind_find(p, end, " reported that client ") != NULL)
+		return "client_closed_connection";
+	/* "client %V closed keepalive connection" (ngx_http_set_keepalive) */
+	if (errkind_starts(p, end, "client ") &&
+	    (q = errkind_find(p, end, " closed keepalive connection"))) {
+		if (!event_has(ev, FIELD_CLIENT) &&
+		    (prog->want & BIT(FIELD_CLIENT)))
+			event_set_text(ev, FIELD_CLIENT,
+			    sv_make(p + strlen("client "),
+				(size_t)(q - p - strlen("client "))));
+		return "client_closed_connection";
+	}
+	return NULL;
+}
+
+/* The configuration's severities: emerg..error stop a (re)load. */
+static bool
+level_is_error(const struct log_event *ev)
+{
+	struct sv lv = ev->text[FIELD_LEVEL];
+
+	return !sv_eq_cstr(lv, "warn") && !sv_eq_cstr(lv, "notice") &&
+	    !sv_eq_cstr(lv, "info") && !sv_eq_cstr(lv, "debug");
+}
 
 /* msg: the message (all lines, without the context). */
 static void
-classify(struct log_event *ev, const char *p, const char *end)
+classify(const struct parser_prog *prog, struct log_event *ev, const char *p,
+    const char *end)
 {
-	find_errno(ev, p, end);
+	const char *conf = NULL, *kind;
+
+	/* Configuration messages are about no connection. */
+	if (!event_has(ev, FIELD_CID))
+		conf = conf_suffix(ev, p, end);
+	find_errno(ev, p, conf ? conf : end);
+	if (fastcgi_stderr(ev, p, end))
+		return;
+	if (conf != NULL) {
+		errkind_set_kind(
+		    ev, level_is_error(ev) ? "config_error" : "config_warning");
+		return;
+	}
 	if (body_too_large(ev, p, end))
 		return;
 	if (event_has_num(ev, FIELD_ERRNO) &&
@@ -387,7 +679,9 @@ classify(struct log_event *ev, const char *p, const char *end)
 		errkind_set_kind(ev, "too_many_open_files");
 		return;
 	}
-	if (errkind_starts(p, end, "connect() ") &&
+	/* "connect() to X failed", "connect() failed", and the BSDs'
+	 * "kevent() reported that connect() failed". */
+	if (errkind_find(p, end, "connect() ") != NULL &&
 	    errkind_find(p, end, " while connecting to upstream") != NULL) {
 		errkind_set_kind(ev, "upstream_connect_failed");
 		return;
@@ -396,11 +690,27 @@ classify(struct log_event *ev, const char *p, const char *end)
 		errkind_set_kind(ev, "worker_connections_exhausted");
 		return;
 	}
+	if ((kind = reset_kind(ev, p, end)) != NULL ||
+	    (kind = signal_kind(ev, p, end)) != NULL ||
+	    (kind = process_kind(ev, p, end)) != NULL) {
+		errkind_set_kind(ev, kind);
+		return;
+	}
+	for (size_t i = 0; i < NELEM(exact_kinds); i++) {
+		if (is_exactly(p, end, exact_kinds[i].message)) {
+			errkind_set_kind(ev, exact_kinds[i].kind);
+			return;
+		}
+	}
 	for (size_t i = 0; i < NELEM(prefix_kinds); i++) {
 		if (errkind_starts(p, end, prefix_kinds[i].prefix)) {
 			errkind_set_kind(ev, prefix_kinds[i].kind);
 			return;
 		}
+	}
+	if (p < end && (kind = inner_kind(ev, prog, p, end)) != NULL) {
+		errkind_set_kind(ev, kind);
+		return;
 	}
 	errkind_set_kind(ev, "other");
 }
@@ -486,7 +796,7 @@ nginx_error_parse(
 	if (head_end < msg_end)
 		event_set_text(ev, FIELD_TRACEBACK,
 		    sv_make(head_end + 1, (size_t)(msg_end - head_end - 1)));
-	classify(ev, p, msg_end);
+	classify(prog, ev, p, msg_end);
 	return PARSE_OK;
 }
 
