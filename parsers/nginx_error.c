@@ -33,17 +33,28 @@
  * the context, which nginx appends at the very end of the last line).
  *
  * Classification is by nginx's exact wording (ngx_http_request_body.c,
- * ngx_http_upstream.c, ngx_event_connect.c, ngx_event_pipe.c,
- * ngx_connection.c, ngx_http_limit_req_module.c,
- * ngx_http_limit_conn_module.c, ngx_event_openssl.c,
- * ngx_http_request.c); see classify(). errno/errno_text come from the
- * " (N: text)" that ends the message or precedes " while ".
+ * ngx_http_upstream.c, ngx_http_upstream_round_robin.c,
+ * ngx_event_connect.c, ngx_event_pipe.c, ngx_connection.c,
+ * ngx_http_limit_req_module.c, ngx_http_limit_conn_module.c,
+ * ngx_event_openssl.c, ngx_http_request.c, ngx_http_fastcgi_module.c,
+ * ngx_http_index_module.c, ngx_http_auth_basic_module.c, ngx_resolver.c,
+ * ngx_conf_file.c, and the lifecycle of src/os/unix/ngx_process.c and
+ * ngx_process_cycle.c); see classify(): one kind per meaning, so that a
+ * rule can say "a worker died" or "nginx reloaded". errno/errno_text come
+ * from the " (N: text)" that ends the message, precedes " while ", or
+ * precedes ngx_conf_log_error's " in FILE:LINE" (then conf_file and
+ * conf_line); after "could not be resolved" the number is the resolver's
+ * answer code (resolver_code), never an errno. A reset (ECONNRESET or
+ * EPIPE, by their strerror text, so that Linux and BSD numbers agree) is
+ * told apart by nginx's action: upgraded connection, upstream, client.
  *
  * Invariants: no allocation per record; every read is below end; numbers
  * are bounded (a pid above 2^32 or a connection id above 2^64 is a
  * malformed line, not undefined behaviour).
  *
- * Not handled: a custom error_log format (nginx has none); nginx lines are
+ * Not handled: third-party modules' messages (ModSecurity, PAM), the mail
+ * and stream modules' session notices and the rewrite module's errors
+ * stay `other`; a custom error_log format (nginx has none); nginx lines are
  * at most 2048 bytes (NGX_MAX_ERROR_STR) and a line cut there (even inside
  * a quoted value) is kept as it is, the open value running to the end.
  */
