@@ -200,7 +200,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man8/klaxon.8
 	install -d $(DESTDIR)$(DOCDIR)/etc $(DESTDIR)$(DOCDIR)/examples/rules \
 	    $(DESTDIR)$(DOCDIR)/examples/tests $(DESTDIR)$(DOCDIR)/examples/logs
-	install -m 0644 README.md HACKING.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 packaging/etc/klaxon.conf $(DESTDIR)$(DOCDIR)/etc/
 	install -m 0644 $(EX)/README.md $(EX)/klaxon.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/

@@ -400,20 +400,19 @@ on_signal(struct run *r)
 	return false;
 }
 
-static void
+/* The 1 s timer: true when it fired (a tick is due once the files are
+ * read); every RUN_RESCAN_SEC, globs are looked at again. */
+static bool
 on_timer(struct run *r, uint64_t *ticks)
 {
 	uint64_t n;
 
 	if (read(r->tfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
-		return;
+		return false;
 	*ticks += n;
 	if (*ticks % RUN_RESCAN_SEC == 0)
 		scan(r, true);
-	(void)drain_all(r);
-	engine_tick(
-	    r->engine, clock_ms(CLOCK_REALTIME) - RULE_SLACK_MS_DEFAULT);
-	fflush(stdout);
+	return true;
 }
 
 static void
@@ -426,20 +425,25 @@ loop(struct run *r)
 	for (;;) {
 		struct epoll_event ev[4];
 		int n = epoll_wait(r->ep, ev, 4, more ? 0 : -1);
+		bool tick = false;
 
 		if (n == -1 && errno != EINTR)
 			fatal("epoll_wait");
-		more = false;
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.fd == r->sfd && !on_signal(r))
 				return;
 			if (ev[i].data.fd == r->tfd)
-				on_timer(r, &ticks);
+				tick |= on_timer(r, &ticks);
 			if (ev[i].data.fd == r->ino)
 				while (read(r->ino, buf, sizeof(buf)) > 0)
 					; /* which file does not matter */
 		}
+		/* Read what came, then tick: the seconds it closes have
+		 * their lines in. */
 		more = drain_all(r);
+		if (tick)
+			engine_tick(r->engine,
+			    clock_ms(CLOCK_REALTIME) - RULE_SLACK_MS_DEFAULT);
 		fflush(stdout);
 	}
 }

@@ -1,7 +1,7 @@
 /*
  * conf_impl - what the conf*.c files share, and nothing else includes.
  *
- * The config loader is split by concern (HACKING.md, house style):
+ * The config loader is split by concern (README.md, "Hacking"):
  *   conf.c        the main config: its key tables (top level, inputs,
  *                 sinks), inputs and sinks, conf_load / conf_load_string /
  *                 conf_release, the load's begin and end

@@ -80,6 +80,15 @@ is_once(const char *path, int fd, struct reader *r)
 	    !(S_ISREG(sb.st_mode) || S_ISBLK(sb.st_mode));
 }
 
+/* line_max as asked: 0 is the default, and no more than the hard cap. */
+static size_t
+line_cap(size_t line_max)
+{
+	if (line_max == 0)
+		return READER_LINE_MAX_DEFAULT;
+	return line_max > READER_LINE_MAX_MAX ? READER_LINE_MAX_MAX : line_max;
+}
+
 struct reader *
 reader_open(const char *path, size_t line_max)
 {
@@ -87,10 +96,7 @@ reader_open(const char *path, size_t line_max)
 	int fd, saved;
 	ssize_t n;
 
-	if (line_max == 0)
-		line_max = READER_LINE_MAX_DEFAULT;
-	if (line_max > READER_LINE_MAX_MAX)
-		line_max = READER_LINE_MAX_MAX;
+	line_max = line_cap(line_max);
 	if (strcmp(path, "-") == 0)
 		fd = dup(STDIN_FILENO);
 	else
@@ -317,10 +323,7 @@ reader_follow(const char *path, size_t line_max, uint64_t offset, bool nofollow)
 	struct reader *r;
 	int fd, saved;
 
-	if (line_max == 0)
-		line_max = READER_LINE_MAX_DEFAULT;
-	if (line_max > READER_LINE_MAX_MAX)
-		line_max = READER_LINE_MAX_MAX;
+	line_max = line_cap(line_max);
 	/* O_NONBLOCK: a FIFO planted where a log was must not block the
 	 * agent (is_once rejects it below). */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
