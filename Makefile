@@ -13,7 +13,8 @@
 # adds parsers/ and pcre2, agent/ wires everything).
 
 SHELL    := /bin/bash
-PKGS     := libconfig libcurl libpcre2-8 jansson zlib
+PKGS     := libconfig libcurl libpcre2-8 jansson zlib sqlite3 libsystemd \
+	libmicrohttpd
 B        ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -97,9 +98,10 @@ $(B)/tests/test_%: $(B)/tests/test_%.o $$(addprefix $(B)/,$$(addsuffix .o,$$(tes
 
 # --- dependencies: Debian packages, installed only when missing ----------
 DEB_BUILD := build-essential pkg-config libpcre2-dev libcurl4-openssl-dev \
-	libconfig-dev libcmocka-dev zlib1g-dev libjansson-dev libisal-dev
+	libconfig-dev libcmocka-dev zlib1g-dev libjansson-dev libisal-dev \
+	libsqlite3-dev libsystemd-dev libmicrohttpd-dev
 DEB_TEST  := nginx gunicorn python3-gunicorn python3-gevent uwsgi-core \
-	uwsgi-plugin-python3 curl procps python3
+	uwsgi-plugin-python3 curl procps python3 logrotate sqlite3
 DEB_FUZZ  := clang libclang-rt-14-dev
 DEB_BENCH := isal gzip mawk
 deps:
